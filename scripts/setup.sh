@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs, on a fresh Debian 12 machine as root, every package PVGPU needs
+# to build and test. Safe to run again: apt-get skips what is installed.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (it installs Debian packages)" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+PACKAGES=(
+    # build of our own code
+    meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+    libglib2.0-dev libxml2-dev libxml2-utils libvirt-dev libcmocka-dev
+    libjson-glib-dev libpng-dev
+    # QEMU 7.2 source and its minimal build
+    dpkg-dev python3 python3-venv libpixman-1-dev zlib1g-dev libfdt-dev
+    flex bison
+    # firmware for the built QEMU (q35/i440fx boot ROMs)
+    seabios ipxe-qemu qemu-system-data
+    # libvirt daemon for end-to-end tests
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system
+    # misc tools the tests use
+    python3-minimal socat procps
+)
+
+stamp=/var/lib/pvgpu-setup.stamp
+want="$(printf '%s\n' "${PACKAGES[@]}" | sha256sum | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup.sh: packages already installed"
+    exit 0
+fi
+
+echo "setup.sh: apt-get update"
+apt-get update -q >/dev/null
+echo "setup.sh: installing ${#PACKAGES[@]} packages"
+apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >/dev/null
+echo "$want" > "$stamp"
+echo "setup.sh: done"
