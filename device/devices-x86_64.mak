@@ -18,8 +18,13 @@ CONFIG_PCIE_PORT=y
 # ivshmem-plain / ivshmem-doorbell, for comparison benchmarks.
 CONFIG_IVSHMEM_DEVICE=y
 
-# Standard VGA, the boards' default display when -nodefaults is not given.
+# What the boards create when -nodefaults is not given (as under
+# libqtest, which does not pass it): standard VGA, the parallel port and
+# the default NIC (e1000 on pc, e1000e on q35).
 CONFIG_VGA_PCI=y
+CONFIG_PARALLEL=y
+CONFIG_E1000_PCI=y
+CONFIG_E1000E_PCI_EXPRESS=y
 
 # The PVGPU device (hw/display/Kconfig entry added by the integration).
 CONFIG_PVGPU=y

@@ -14,6 +14,12 @@ APTDIR="$CACHE/apt"
 say() { echo "fetch-qemu-source: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+mkdir -p "$CACHE" 2>/dev/null || true
+if [ -w "$CACHE" ]; then
+    exec 8> "$CACHE/.fetch-qemu-source.lock"
+    flock 8
+fi
+
 if [ -L "$LINK" ] && [ -f "$LINK/configure" ] && [ -f "$LINK/.pvgpu-unpacked" ]; then
     say "QEMU source already in $(readlink -f "$LINK")"
     readlink -f "$LINK"
@@ -25,7 +31,7 @@ command -v apt-get >/dev/null || die "apt-get not found: this needs Debian 12"
 command -v dpkg-source >/dev/null || die "dpkg-source not found: apt-get install dpkg-dev"
 
 # --- private apt configuration ---------------------------------------------
-rm -rf "$APTDIR/etc"
+rm -rf "${APTDIR:?}/etc"
 mkdir -p "$APTDIR/etc/sources.list.d" "$APTDIR/lists/partial" \
          "$APTDIR/cache/archives/partial" "$SRC"
 

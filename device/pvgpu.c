@@ -1,0 +1,1099 @@
+/*
+ * PVGPU paravirtualized GPU PCI device.
+ *
+ * BAR0: registers; BAR1: MSI-X; BAR2: shared memory (control region,
+ * command ring, resource heap) that the host backend maps. The device
+ * connects to the backend's Unix socket, hands it the memory and eventfds
+ * (HANDSHAKE), forwards doorbells and raises the interrupts the backend
+ * asks for. It never interprets the ring. Protocol: protocol/SPEC.md of
+ * the PVGPU repository; ABI: pvgpu_protocol.h and pvgpu_codec.h.
+ *
+ * Everything here runs under the BQL: MMIO handlers, the socket and
+ * eventfd handlers (iohandler context) and the reconnection timer.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/un.h>
+#include "qemu/cutils.h"
+#include "qemu/log.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/memfd.h"
+#include "qemu/module.h"
+#include "qapi/error.h"
+#include "crypto/random.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/blocker.h"
+#include "migration/vmstate.h"
+#include "sysemu/sysemu.h"
+#include "pvgpu.h"
+#include "trace.h"
+
+#define PVGPU_VECTOR_BITS ((1u << PVGPU_NUM_VECTORS) - 1)
+
+static void pvgpu_schedule_connect(PVGPUState *s, int64_t delay_ms);
+
+/* ---- interrupts -------------------------------------------------------- */
+
+static void pvgpu_update_intx(PVGPUState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    int level = !msix_enabled(pdev) && (s->irq_status & ~s->irq_mask) != 0;
+
+    trace_pvgpu_intx_update(s->irq_status, s->irq_mask, level);
+    pci_set_irq(pdev, level);
+}
+
+static void pvgpu_raise_vector(PVGPUState *s, unsigned vector)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool use_msix = msix_enabled(pdev);
+
+    s->irq_status |= 1u << vector;
+    if (vector == PVGPU_VECTOR_ERROR) {
+        s->status |= PVGPU_STATUS_ERROR;
+    }
+    trace_pvgpu_raise_vector(vector, s->irq_status, use_msix);
+    if (use_msix) {
+        msix_notify(pdev, vector);
+    }
+    pvgpu_update_intx(s);
+}
+
+/* Every vector is in use for the device's lifetime (as in ivshmem). */
+static void pvgpu_msix_use_all(PVGPUState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    unsigned i;
+
+    if (!msix_present(pdev)) {
+        return;
+    }
+    msix_unuse_all_vectors(pdev);
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        msix_vector_use(pdev, i);
+    }
+}
+
+static void pvgpu_vector_notify(EventNotifier *e)
+{
+    PVGPUVectorNotifier *v = container_of(e, PVGPUVectorNotifier, notifier);
+
+    if (!event_notifier_test_and_clear(e)) {
+        return;
+    }
+    trace_pvgpu_vector_eventfd(v->vector);
+    pvgpu_raise_vector(v->s, v->vector);
+}
+
+/* ---- eventfds of one connection ----------------------------------------- */
+
+static bool pvgpu_eventfds_init(PVGPUState *s)
+{
+    unsigned i;
+    int ret;
+
+    ret = event_notifier_init(&s->doorbell_notifier, 0);
+    if (ret < 0) {
+        warn_report("pvgpu: cannot create the doorbell eventfd: %s",
+                    strerror(-ret));
+        return false;
+    }
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        ret = event_notifier_init(&s->vectors[i].notifier, 0);
+        if (ret < 0) {
+            warn_report("pvgpu: cannot create the eventfd of vector %u: %s",
+                        i, strerror(-ret));
+            while (i-- > 0) {
+                event_notifier_cleanup(&s->vectors[i].notifier);
+            }
+            event_notifier_cleanup(&s->doorbell_notifier);
+            return false;
+        }
+        s->vectors[i].s = s;
+        s->vectors[i].vector = i;
+    }
+    s->have_eventfds = true;
+    return true;
+}
+
+/* After the backend accepted PVGPU_FEATURE_EVENTFD. */
+static void pvgpu_eventfds_activate(PVGPUState *s)
+{
+    unsigned i;
+
+    memory_region_add_eventfd(&s->mmio, PVGPU_REG_DOORBELL, 4, false, 0,
+                              &s->doorbell_notifier);
+    s->doorbell_ioeventfd = true;
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        event_notifier_set_handler(&s->vectors[i].notifier,
+                                   pvgpu_vector_notify);
+    }
+}
+
+static void pvgpu_eventfds_cleanup(PVGPUState *s)
+{
+    unsigned i;
+
+    if (s->doorbell_ioeventfd) {
+        memory_region_del_eventfd(&s->mmio, PVGPU_REG_DOORBELL, 4, false, 0,
+                                  &s->doorbell_notifier);
+        s->doorbell_ioeventfd = false;
+    }
+    if (!s->have_eventfds) {
+        return;
+    }
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        event_notifier_set_handler(&s->vectors[i].notifier, NULL);
+        event_notifier_cleanup(&s->vectors[i].notifier);
+    }
+    event_notifier_cleanup(&s->doorbell_notifier);
+    s->have_eventfds = false;
+}
+
+/* ---- connection ------------------------------------------------------- */
+
+static void pvgpu_chan_read(void *opaque);
+static void pvgpu_chan_write(void *opaque);
+
+static void pvgpu_set_handlers(PVGPUState *s)
+{
+    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc),
+                                   iohandler_get_aio_context(),
+                                   pvgpu_chan_read,
+                                   s->tx_blocked ? pvgpu_chan_write : NULL,
+                                   s);
+}
+
+/* Closes the connection and forgets everything tied to it. */
+static void pvgpu_disconnect(PVGPUState *s)
+{
+    if (!s->sioc) {
+        return;
+    }
+    trace_pvgpu_disconnect(s->status);
+    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc),
+                                   iohandler_get_aio_context(),
+                                   NULL, NULL, NULL);
+    qio_channel_close(QIO_CHANNEL(s->sioc), NULL);
+    object_unref(OBJECT(s->sioc));
+    s->sioc = NULL;
+
+    pvgpu_eventfds_cleanup(s);
+    s->status &= ~(PVGPU_STATUS_BACKEND_CONNECTED | PVGPU_STATUS_READY);
+    s->features = 0;
+    s->offered_features = 0;
+    s->rx_len = 0;
+    s->tx_off = 0;
+    s->tx_len = 0;
+    s->tx_blocked = false;
+    s->doorbell_pending = false;
+}
+
+static void pvgpu_backoff(PVGPUState *s)
+{
+    pvgpu_schedule_connect(s, s->retry_delay_ms);
+    s->retry_delay_ms = MIN(s->retry_delay_ms * 2, PVGPU_RETRY_MAX_MS);
+}
+
+/* The backend went away or misbehaved: tell the guest, then reconnect. */
+static void pvgpu_connection_lost(PVGPUState *s, const char *reason)
+{
+    trace_pvgpu_connection_lost(reason);
+    pvgpu_disconnect(s);
+    s->status |= PVGPU_STATUS_DEVICE_LOST;
+    pvgpu_raise_vector(s, PVGPU_VECTOR_DEVICE);
+    pvgpu_backoff(s);
+}
+
+static void G_GNUC_PRINTF(2, 3)
+pvgpu_protocol_error(PVGPUState *s, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+
+    warn_report_once_cond(&s->backend_warned,
+                          "pvgpu: protocol error from backend %s: %s",
+                          s->backend_pipe, msg);
+    pvgpu_connection_lost(s, msg);
+}
+
+/*
+ * Sends what tx_buf holds, then the pending doorbell, without blocking.
+ * May drop the connection: callers must not use it afterwards.
+ */
+static void pvgpu_flush(PVGPUState *s)
+{
+    Error *err = NULL;
+    size_t len;
+    ssize_t ret;
+
+    while (s->sioc) {
+        if (s->tx_len == 0) {
+            if (!s->doorbell_pending) {
+                break;
+            }
+            pvgpu_ipc_encode_empty(s->tx_buf, sizeof(s->tx_buf),
+                                   PVGPU_MSG_DOORBELL, &len);
+            s->tx_off = 0;
+            s->tx_len = len;
+            s->doorbell_pending = false;
+            trace_pvgpu_doorbell_send();
+        }
+        ret = qio_channel_write(QIO_CHANNEL(s->sioc),
+                                (char *)s->tx_buf + s->tx_off, s->tx_len,
+                                &err);
+        if (ret == QIO_CHANNEL_ERR_BLOCK) {
+            trace_pvgpu_tx_blocked(s->tx_len);
+            if (!s->tx_blocked) {
+                s->tx_blocked = true;
+                pvgpu_set_handlers(s);
+            }
+            return;
+        }
+        if (ret < 0) {
+            g_autofree char *msg = g_strdup_printf("write failed: %s",
+                                                   error_get_pretty(err));
+            error_free(err);
+            pvgpu_connection_lost(s, msg);
+            return;
+        }
+        s->tx_off += ret;
+        s->tx_len -= ret;
+    }
+    if (s->sioc && s->tx_blocked) {
+        s->tx_blocked = false;
+        pvgpu_set_handlers(s);
+    }
+}
+
+static void pvgpu_chan_write(void *opaque)
+{
+    PVGPUState *s = opaque;
+
+    trace_pvgpu_tx_ready(s->tx_len, s->doorbell_pending);
+    pvgpu_flush(s);
+}
+
+/* Best effort, never blocks: on unrealize and at QEMU exit. */
+static void pvgpu_send_shutdown(PVGPUState *s)
+{
+    uint8_t buf[sizeof(struct pvgpu_ipc_hdr)];
+    size_t len;
+    ssize_t ret;
+
+    if (!s->sioc) {
+        return;
+    }
+    s->doorbell_pending = false;
+    pvgpu_flush(s);
+    if (!s->sioc || s->tx_len != 0) {
+        return;
+    }
+    pvgpu_ipc_encode_empty(buf, sizeof(buf), PVGPU_MSG_SHUTDOWN, &len);
+    ret = qio_channel_write(QIO_CHANNEL(s->sioc), (char *)buf, len, NULL);
+    trace_pvgpu_shutdown_sent(ret);
+}
+
+static bool pvgpu_send_handshake(PVGPUState *s, Error **errp)
+{
+    struct pvgpu_handshake_ext ext = {
+        .ext_size = sizeof(struct pvgpu_handshake_ext),
+        .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
+        .version = PVGPU_PROTOCOL_VERSION,
+        .num_vectors = PVGPU_NUM_VECTORS,
+    };
+    int fds[PVGPU_IPC_MAX_FDS];
+    size_t nfds = 0;
+    struct iovec iov;
+    size_t len;
+    ssize_t ret;
+    unsigned i;
+    int rc;
+
+    s->offered_features = PVGPU_FEATURE_SHMEM_FD;
+    fds[nfds++] = s->shmem_fd;
+    if (s->have_eventfds) {
+        s->offered_features |= PVGPU_FEATURE_EVENTFD;
+        fds[nfds++] = event_notifier_get_fd(&s->doorbell_notifier);
+        for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+            fds[nfds++] = event_notifier_get_fd(&s->vectors[i].notifier);
+        }
+    }
+    ext.features = s->offered_features;
+    ext.num_fds = nfds;
+
+    rc = pvgpu_ipc_encode_handshake(s->tx_buf, sizeof(s->tx_buf),
+                                    s->shmem_size, s->shm_name, &ext, &len);
+    if (rc != PVGPU_CODEC_OK) {
+        error_setg(errp, "cannot encode HANDSHAKE: %s",
+                   pvgpu_codec_strerror(rc));
+        return false;
+    }
+    iov.iov_base = s->tx_buf;
+    iov.iov_len = len;
+    ret = qio_channel_writev_full(QIO_CHANNEL(s->sioc), &iov, 1, fds, nfds,
+                                  0, errp);
+    if (ret == QIO_CHANNEL_ERR_BLOCK) {
+        /* cannot happen on a fresh socket; the fds could not be re-sent */
+        error_setg(errp, "socket not writable for HANDSHAKE");
+        return false;
+    }
+    if (ret < 0) {
+        return false;
+    }
+    trace_pvgpu_handshake_sent(s->shmem_size, s->shm_name,
+                               s->offered_features, nfds);
+    /* the descriptors went with the first byte; queue what is left */
+    s->tx_off = ret;
+    s->tx_len = len - ret;
+    return true;
+}
+
+static void pvgpu_connect(PVGPUState *s)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    Error *err = NULL;
+    int fd;
+
+    if (s->sioc) {
+        return;
+    }
+    trace_pvgpu_connect(s->backend_pipe);
+    pstrcpy(addr.sun_path, sizeof(addr.sun_path), s->backend_pipe);
+
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        warn_report_once_cond(&s->backend_warned,
+                              "pvgpu: cannot create a socket: %s",
+                              strerror(errno));
+        pvgpu_backoff(s);
+        return;
+    }
+    /* A Unix socket connects or fails at once; it never blocks. */
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+
+        close(fd);
+        trace_pvgpu_connect_failed(s->backend_pipe, strerror(e));
+        warn_report_once_cond(&s->backend_warned,
+                              "pvgpu: backend %s not reachable (%s), "
+                              "retrying in the background",
+                              s->backend_pipe, strerror(e));
+        pvgpu_backoff(s);
+        return;
+    }
+    s->sioc = qio_channel_socket_new_fd(fd, &err);
+    if (!s->sioc) {
+        close(fd);
+        warn_report_once_cond(&s->backend_warned, "pvgpu: %s",
+                              error_get_pretty(err));
+        error_free(err);
+        pvgpu_backoff(s);
+        return;
+    }
+    qio_channel_set_name(QIO_CHANNEL(s->sioc), "pvgpu-backend");
+    s->status |= PVGPU_STATUS_BACKEND_CONNECTED;
+    s->rx_len = 0;
+    trace_pvgpu_connected(s->backend_pipe);
+
+    if (s->eventfd) {
+        pvgpu_eventfds_init(s);
+    }
+    if (!pvgpu_send_handshake(s, &err)) {
+        g_autofree char *msg = g_strdup_printf("HANDSHAKE failed: %s",
+                                               error_get_pretty(err));
+        error_free(err);
+        warn_report_once_cond(&s->backend_warned, "pvgpu: backend %s: %s",
+                              s->backend_pipe, msg);
+        pvgpu_connection_lost(s, msg);
+        return;
+    }
+    pvgpu_set_handlers(s);
+    pvgpu_flush(s);
+}
+
+static void pvgpu_retry_timer_cb(void *opaque)
+{
+    pvgpu_connect(opaque);
+}
+
+static void pvgpu_schedule_connect(PVGPUState *s, int64_t delay_ms)
+{
+    trace_pvgpu_connect_scheduled(delay_ms);
+    timer_mod(&s->retry_timer,
+              qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + delay_ms);
+}
+
+/* ---- messages from the backend ---------------------------------------- */
+
+static void pvgpu_handle_ack(PVGPUState *s, uint64_t acked)
+{
+    if (s->status & PVGPU_STATUS_READY) {
+        pvgpu_protocol_error(s, "second HANDSHAKE_ACK");
+        return;
+    }
+    s->features = (acked & PVGPU_FEATURES_GUEST_MASK) |
+                  (acked & s->offered_features & ~PVGPU_FEATURES_GUEST_MASK);
+    s->status |= PVGPU_STATUS_READY;
+    s->generation++;
+    s->retry_delay_ms = PVGPU_RETRY_MIN_MS;
+    s->backend_warned = false;
+    trace_pvgpu_ready(acked, s->features, s->generation);
+
+    if (s->features & PVGPU_FEATURE_EVENTFD) {
+        pvgpu_eventfds_activate(s);
+    }
+    if (s->shm_name[0]) {
+        /* the backend has opened it; nobody else may */
+        if (shm_unlink(s->shm_name) < 0) {
+            warn_report("pvgpu: shm_unlink(%s) failed: %s", s->shm_name,
+                        strerror(errno));
+        }
+        trace_pvgpu_shm_unlinked(s->shm_name);
+        s->shm_name[0] = '\0';
+    }
+    pvgpu_raise_vector(s, PVGPU_VECTOR_DEVICE);
+}
+
+static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
+{
+    trace_pvgpu_msg_recv(msg->type, msg->payload_size);
+
+    switch (msg->type) {
+    case PVGPU_MSG_HANDSHAKE_ACK:
+        pvgpu_handle_ack(s, msg->u.ack.features);
+        break;
+    case PVGPU_MSG_IRQ:
+        if (!(s->status & PVGPU_STATUS_READY)) {
+            pvgpu_protocol_error(s, "IRQ before HANDSHAKE_ACK");
+            return;
+        }
+        if (msg->u.irq.vector >= PVGPU_NUM_VECTORS) {
+            trace_pvgpu_irq_bad_vector(msg->u.irq.vector);
+            warn_report_once_cond(&s->backend_warned,
+                                  "pvgpu: backend %s sent IRQ for vector %u "
+                                  "(device has %u), ignored",
+                                  s->backend_pipe, msg->u.irq.vector,
+                                  PVGPU_NUM_VECTORS);
+            return;
+        }
+        pvgpu_raise_vector(s, msg->u.irq.vector);
+        break;
+    case PVGPU_MSG_SHUTDOWN:
+        trace_pvgpu_backend_shutdown();
+        pvgpu_connection_lost(s, "backend sent SHUTDOWN");
+        break;
+    default:
+        pvgpu_protocol_error(s, "unexpected message type %u", msg->type);
+        break;
+    }
+}
+
+/*
+ * Reads at most one message per step into rx_buf: first the header, whose
+ * payload_size pvgpu_ipc_decode_hdr() bounds, then exactly that payload.
+ */
+static void pvgpu_chan_read(void *opaque)
+{
+    PVGPUState *s = opaque;
+    const uint32_t hdr_size = sizeof(struct pvgpu_ipc_hdr);
+    unsigned budget;
+
+    for (budget = 0; budget < PVGPU_RX_BUDGET && s->sioc; ) {
+        uint32_t want;
+        Error *err = NULL;
+        ssize_t ret;
+        int rc;
+
+        if (s->rx_len < hdr_size) {
+            want = hdr_size - s->rx_len;
+        } else {
+            want = hdr_size + s->rx_hdr.payload_size - s->rx_len;
+        }
+        if (want > 0) {
+            ret = qio_channel_read(QIO_CHANNEL(s->sioc),
+                                   (char *)s->rx_buf + s->rx_len, want, &err);
+            if (ret == QIO_CHANNEL_ERR_BLOCK) {
+                return;
+            }
+            if (ret < 0) {
+                g_autofree char *msg =
+                    g_strdup_printf("read failed: %s", error_get_pretty(err));
+                error_free(err);
+                pvgpu_connection_lost(s, msg);
+                return;
+            }
+            if (ret == 0) {
+                pvgpu_connection_lost(s, "backend closed the connection");
+                return;
+            }
+            s->rx_len += ret;
+            if (s->rx_len < hdr_size) {
+                continue;
+            }
+            if (s->rx_len == hdr_size) {
+                rc = pvgpu_ipc_decode_hdr(s->rx_buf, s->rx_len, &s->rx_hdr);
+                if (rc != PVGPU_CODEC_OK) {
+                    pvgpu_protocol_error(s, "%s (type %u, payload %u)",
+                                         pvgpu_codec_strerror(rc),
+                                         pvgpu_le32_load(s->rx_buf),
+                                         pvgpu_le32_load(s->rx_buf + 4));
+                    return;
+                }
+            }
+        }
+        if (s->rx_len == hdr_size + s->rx_hdr.payload_size) {
+            struct pvgpu_msg msg;
+            size_t consumed;
+
+            rc = pvgpu_ipc_decode(s->rx_buf, s->rx_len, &msg, &consumed);
+            s->rx_len = 0;
+            if (rc != PVGPU_CODEC_OK) {
+                pvgpu_protocol_error(s, "%s", pvgpu_codec_strerror(rc));
+                return;
+            }
+            pvgpu_handle_msg(s, &msg);
+            budget++;
+        }
+    }
+}
+
+/* ---- device reset --------------------------------------------------- */
+
+static void pvgpu_control_reset(PVGPUState *s)
+{
+    pvgpu_control_init(memory_region_get_ram_ptr(&s->shmem), &s->layout);
+}
+
+static void pvgpu_do_reset(PVGPUState *s)
+{
+    bool reconnect = s->sioc != NULL;
+
+    trace_pvgpu_reset(reconnect);
+    if (reconnect) {
+        /* the backend starts clean; this is no loss of the backend */
+        pvgpu_disconnect(s);
+        s->retry_delay_ms = PVGPU_RETRY_MIN_MS;
+        pvgpu_schedule_connect(s, 0);
+    }
+    s->status &= ~PVGPU_STATUS_STICKY;
+    s->irq_status = 0;
+    s->irq_mask = 0;
+    pvgpu_update_intx(s);
+    pvgpu_control_reset(s);
+    pvgpu_msix_use_all(s);
+}
+
+static void pvgpu_reset(DeviceState *dev)
+{
+    pvgpu_do_reset(PVGPU(dev));
+}
+
+/* ---- BAR0 registers --------------------------------------------------- */
+
+static uint64_t pvgpu_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    PVGPUState *s = opaque;
+    uint32_t val;
+
+    switch (addr) {
+    case PVGPU_REG_MAGIC:
+        val = PVGPU_MAGIC;
+        break;
+    case PVGPU_REG_VERSION:
+        val = PVGPU_PROTOCOL_VERSION;
+        break;
+    case PVGPU_REG_DEVICE_FEATURES_LO:
+        val = (uint32_t)s->device_features;
+        break;
+    case PVGPU_REG_DEVICE_FEATURES_HI:
+        val = s->device_features >> 32;
+        break;
+    case PVGPU_REG_FEATURES_LO:
+        val = (uint32_t)s->features;
+        break;
+    case PVGPU_REG_FEATURES_HI:
+        val = s->features >> 32;
+        break;
+    case PVGPU_REG_STATUS:
+        val = s->status;
+        break;
+    case PVGPU_REG_GENERATION:
+        val = s->generation;
+        break;
+    case PVGPU_REG_IRQ_STATUS:
+        val = s->irq_status;
+        break;
+    case PVGPU_REG_IRQ_MASK:
+        val = s->irq_mask;
+        break;
+    case PVGPU_REG_SHMEM_SIZE_LO:
+        val = (uint32_t)s->shmem_size;
+        break;
+    case PVGPU_REG_SHMEM_SIZE_HI:
+        val = s->shmem_size >> 32;
+        break;
+    case PVGPU_REG_NUM_VECTORS:
+        val = PVGPU_NUM_VECTORS;
+        break;
+    case PVGPU_REG_DOORBELL:
+    case PVGPU_REG_RESET:
+        val = 0;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "pvgpu: read of unknown register 0x%" HWADDR_PRIx "\n",
+                      addr);
+        val = 0;
+        break;
+    }
+    trace_pvgpu_mmio_read(addr, val);
+    return val;
+}
+
+static void pvgpu_doorbell(PVGPUState *s, uint32_t val)
+{
+    trace_pvgpu_doorbell(val);
+    if (!(s->status & PVGPU_STATUS_READY)) {
+        trace_pvgpu_doorbell_dropped(s->status);
+        return;
+    }
+    if (s->features & PVGPU_FEATURE_EVENTFD) {
+        /* normally the memory core signals the ioeventfd without us */
+        event_notifier_set(&s->doorbell_notifier);
+        return;
+    }
+    if (s->doorbell_pending || s->tx_blocked) {
+        s->doorbell_pending = true;
+        trace_pvgpu_doorbell_coalesced();
+        return;
+    }
+    s->doorbell_pending = true;
+    pvgpu_flush(s);
+}
+
+static void pvgpu_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
+                             unsigned size)
+{
+    PVGPUState *s = opaque;
+    uint32_t val = val64;
+
+    trace_pvgpu_mmio_write(addr, val);
+
+    switch (addr) {
+    case PVGPU_REG_STATUS:
+        s->status &= ~(val & PVGPU_STATUS_STICKY);
+        break;
+    case PVGPU_REG_DOORBELL:
+        pvgpu_doorbell(s, val);
+        break;
+    case PVGPU_REG_IRQ_STATUS:
+        s->irq_status &= ~val;
+        pvgpu_update_intx(s);
+        break;
+    case PVGPU_REG_IRQ_MASK:
+        if (val & ~PVGPU_VECTOR_BITS) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "pvgpu: IRQ_MASK 0x%x has bits above vector %u\n",
+                          val, PVGPU_NUM_VECTORS - 1);
+        }
+        s->irq_mask = val & PVGPU_VECTOR_BITS;
+        pvgpu_update_intx(s);
+        break;
+    case PVGPU_REG_RESET:
+        if (val != PVGPU_RESET_VALUE) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "pvgpu: RESET written with 0x%x, expected 0x%x\n",
+                          val, PVGPU_RESET_VALUE);
+            break;
+        }
+        pvgpu_do_reset(s);
+        break;
+    case PVGPU_REG_MAGIC:
+    case PVGPU_REG_VERSION:
+    case PVGPU_REG_DEVICE_FEATURES_LO:
+    case PVGPU_REG_DEVICE_FEATURES_HI:
+    case PVGPU_REG_FEATURES_LO:
+    case PVGPU_REG_FEATURES_HI:
+    case PVGPU_REG_GENERATION:
+    case PVGPU_REG_SHMEM_SIZE_LO:
+    case PVGPU_REG_SHMEM_SIZE_HI:
+    case PVGPU_REG_NUM_VECTORS:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "pvgpu: write 0x%x to read-only register 0x%"
+                      HWADDR_PRIx "\n", val, addr);
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "pvgpu: write 0x%x to unknown register 0x%"
+                      HWADDR_PRIx "\n", val, addr);
+        break;
+    }
+}
+
+static const MemoryRegionOps pvgpu_mmio_ops = {
+    .read = pvgpu_mmio_read,
+    .write = pvgpu_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+        .unaligned = false,
+    },
+    .impl = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+static void pvgpu_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                               int len)
+{
+    pci_default_write_config(pdev, addr, val, len);
+    /* MSI-X enable and INTx disable decide which line the vectors use */
+    pvgpu_update_intx(PVGPU(pdev));
+}
+
+/* ---- shared memory ---------------------------------------------------- */
+
+static int pvgpu_legacy_shm_create(PVGPUState *s, Error **errp)
+{
+    uint8_t rnd[PVGPU_LEGACY_NAME_BYTES];
+    unsigned attempt, i;
+    int fd;
+
+    for (attempt = 0; attempt < 8; attempt++) {
+        if (qcrypto_random_bytes(rnd, sizeof(rnd), errp) < 0) {
+            return -1;
+        }
+        pstrcpy(s->shm_name, sizeof(s->shm_name), "/pvgpu-");
+        for (i = 0; i < sizeof(rnd); i++) {
+            snprintf(s->shm_name + 7 + 2 * i, 3, "%02x", rnd[i]);
+        }
+        fd = shm_open(s->shm_name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                      0600);
+        if (fd >= 0) {
+            return fd;
+        }
+        if (errno != EEXIST) {
+            break;
+        }
+    }
+    error_setg_errno(errp, errno, "cannot create shared memory %s",
+                     s->shm_name);
+    s->shm_name[0] = '\0';
+    return -1;
+}
+
+static void pvgpu_legacy_shm_unlink(PVGPUState *s)
+{
+    if (s->shm_name[0]) {
+        shm_unlink(s->shm_name);
+        trace_pvgpu_shm_unlinked(s->shm_name);
+        s->shm_name[0] = '\0';
+    }
+}
+
+/* Creates BAR2's memory: a sealed memfd, or a named POSIX shm object. */
+static bool pvgpu_shmem_init(PVGPUState *s, Error **errp)
+{
+    Error *err = NULL;
+    int fd;
+
+    if (s->legacy_shm_name) {
+        fd = pvgpu_legacy_shm_create(s, errp);
+        if (fd < 0) {
+            return false;
+        }
+        if (ftruncate(fd, s->shmem_size) < 0) {
+            error_setg_errno(errp, errno, "cannot size shared memory %s",
+                             s->shm_name);
+            close(fd);
+            pvgpu_legacy_shm_unlink(s);
+            return false;
+        }
+    } else {
+        fd = qemu_memfd_create("pvgpu-shmem", s->shmem_size, false, 0,
+                               F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL,
+                               errp);
+        if (fd < 0) {
+            return false;
+        }
+        /* only this process and the backend it hands the fd to */
+        if (fchmod(fd, 0600) < 0) {
+            error_setg_errno(errp, errno, "cannot restrict shared memory");
+            close(fd);
+            return false;
+        }
+    }
+
+    memory_region_init_ram_from_fd(&s->shmem, OBJECT(s), "pvgpu.shmem",
+                                   s->shmem_size, RAM_SHARED, fd, 0, &err);
+    if (err) {
+        error_propagate(errp, err);
+        close(fd);
+        pvgpu_legacy_shm_unlink(s);
+        return false;
+    }
+    s->shmem_fd = fd;
+    return true;
+}
+
+/* ---- realize / unrealize ------------------------------------------------ */
+
+static bool pvgpu_resolve_socket_path(PVGPUState *s, Error **errp)
+{
+    struct sockaddr_un addr;
+    const char *xdg;
+
+    if (!s->backend_pipe) {
+        xdg = g_getenv("XDG_RUNTIME_DIR");
+        if (xdg && xdg[0]) {
+            s->backend_pipe = g_build_filename(xdg, PVGPU_XDG_SOCKET_DIR,
+                                               PVGPU_XDG_SOCKET_NAME, NULL);
+        } else {
+            s->backend_pipe = g_strdup(PVGPU_DEFAULT_SOCKET_PATH);
+        }
+    }
+    if (!s->backend_pipe[0]) {
+        error_setg(errp, "backend_pipe must not be empty");
+        return false;
+    }
+    if (strlen(s->backend_pipe) >= sizeof(addr.sun_path)) {
+        error_setg(errp, "backend_pipe '%s' is longer than %zu bytes",
+                   s->backend_pipe, sizeof(addr.sun_path) - 1);
+        return false;
+    }
+    return true;
+}
+
+static void pvgpu_exit_notify(Notifier *n, void *data)
+{
+    PVGPUState *s = container_of(n, PVGPUState, exit_notifier);
+
+    pvgpu_send_shutdown(s);
+    pvgpu_legacy_shm_unlink(s);
+}
+
+static void pvgpu_realize(PCIDevice *pdev, Error **errp)
+{
+    PVGPUState *s = PVGPU(pdev);
+    int rc;
+
+    rc = pvgpu_layout_compute(s->shmem_size, &s->layout);
+    if (rc != PVGPU_CODEC_OK) {
+        g_autofree char *size = size_to_str(s->shmem_size);
+
+        error_setg(errp, "invalid shmem_size %s: %s", size,
+                   pvgpu_codec_strerror(rc));
+        return;
+    }
+    if (!pvgpu_resolve_socket_path(s, errp)) {
+        return;
+    }
+
+    error_setg(&s->migration_blocker,
+               "pvgpu: migration is not supported: the backend's GPU state "
+               "cannot be transferred");
+    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
+        error_free(s->migration_blocker);
+        s->migration_blocker = NULL;
+        return;
+    }
+
+    if (!pvgpu_shmem_init(s, errp)) {
+        goto fail_blocker;
+    }
+
+    if (pci_bus_is_express(pci_get_bus(pdev))) {
+        if (pcie_endpoint_cap_init(pdev, 0x80) < 0) {
+            error_setg(errp, "cannot add the PCI Express capability");
+            goto fail_shmem;
+        }
+    } else {
+        pdev->cap_present &= ~QEMU_PCI_CAP_EXPRESS;
+    }
+    if (s->msi) {
+        if (msix_init_exclusive_bar(pdev, PVGPU_NUM_VECTORS, PVGPU_BAR_MSIX,
+                                    errp)) {
+            goto fail_pcie;
+        }
+        pvgpu_msix_use_all(s);
+    }
+    pci_config_set_interrupt_pin(pdev->config, 1);
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &pvgpu_mmio_ops, s,
+                          "pvgpu.regs", PVGPU_BAR0_SIZE);
+    pci_register_bar(pdev, PVGPU_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->mmio);
+    vmstate_register_ram(&s->shmem, DEVICE(s));
+    pci_register_bar(pdev, PVGPU_BAR_SHMEM,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->shmem);
+    pvgpu_control_reset(s);
+
+    s->device_features = PVGPU_FEATURE_SHMEM_FD |
+                         (s->eventfd ? PVGPU_FEATURE_EVENTFD : 0);
+    s->status = 0;
+    s->features = 0;
+
+    /* realize never waits for the backend: the first attempt is a timer */
+    timer_init_ms(&s->retry_timer, QEMU_CLOCK_REALTIME, pvgpu_retry_timer_cb,
+                  s);
+    s->retry_delay_ms = PVGPU_RETRY_MIN_MS;
+    pvgpu_schedule_connect(s, 0);
+
+    s->exit_notifier.notify = pvgpu_exit_notify;
+    qemu_add_exit_notifier(&s->exit_notifier);
+    return;
+
+fail_pcie:
+    if (pci_is_express(pdev)) {
+        pcie_cap_exit(pdev);
+    }
+fail_shmem:
+    /* the RAMBlock closes the fd when the device is finalized */
+    pvgpu_legacy_shm_unlink(s);
+fail_blocker:
+    migrate_del_blocker(s->migration_blocker);
+    error_free(s->migration_blocker);
+    s->migration_blocker = NULL;
+}
+
+static void pvgpu_exit(PCIDevice *pdev)
+{
+    PVGPUState *s = PVGPU(pdev);
+
+    trace_pvgpu_unrealize();
+    pvgpu_send_shutdown(s);
+    pvgpu_disconnect(s);
+    timer_del(&s->retry_timer);
+    qemu_remove_exit_notifier(&s->exit_notifier);
+
+    pci_set_irq(pdev, 0);
+    if (msix_present(pdev)) {
+        msix_uninit_exclusive_bar(pdev);
+    }
+    if (pci_is_express(pdev)) {
+        pcie_cap_exit(pdev);
+    }
+    vmstate_unregister_ram(&s->shmem, DEVICE(s));
+    pvgpu_legacy_shm_unlink(s);
+    /* the shmem RAMBlock unmaps and closes shmem_fd at finalize */
+
+    migrate_del_blocker(s->migration_blocker);
+    error_free(s->migration_blocker);
+    s->migration_blocker = NULL;
+}
+
+static void pvgpu_instance_init(Object *obj)
+{
+    PVGPUState *s = PVGPU(obj);
+
+    s->shmem_fd = -1;
+    /* hybrid device: PCI Express on an Express bus, conventional elsewhere */
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
+}
+
+/* ---- migration (refused by the blocker; kept for completeness) -------- */
+
+static int pvgpu_post_load(void *opaque, int version_id)
+{
+    PVGPUState *s = opaque;
+
+    pvgpu_msix_use_all(s);
+    pvgpu_update_intx(s);
+    return 0;
+}
+
+static const VMStateDescription pvgpu_vmstate = {
+    .name = TYPE_PVGPU,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = pvgpu_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, PVGPUState),
+        VMSTATE_MSIX(parent_obj, PVGPUState),
+        VMSTATE_UINT32(status, PVGPUState),
+        VMSTATE_UINT32(generation, PVGPUState),
+        VMSTATE_UINT32(irq_status, PVGPUState),
+        VMSTATE_UINT32(irq_mask, PVGPUState),
+        VMSTATE_UINT64(features, PVGPUState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static Property pvgpu_properties[] = {
+    DEFINE_PROP_SIZE("shmem_size", PVGPUState, shmem_size,
+                     PVGPU_SHMEM_DEFAULT_SIZE),
+    DEFINE_PROP_STRING("backend_pipe", PVGPUState, backend_pipe),
+    DEFINE_PROP_BOOL("msi", PVGPUState, msi, true),
+    DEFINE_PROP_BOOL("eventfd", PVGPUState, eventfd, true),
+    DEFINE_PROP_BOOL("legacy_shm_name", PVGPUState, legacy_shm_name, false),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void pvgpu_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = pvgpu_realize;
+    k->exit = pvgpu_exit;
+    k->config_write = pvgpu_config_write;
+    k->vendor_id = PVGPU_PCI_VENDOR_ID;
+    k->device_id = PVGPU_PCI_DEVICE_ID;
+    k->revision = PVGPU_PCI_REVISION;
+    k->class_id = PVGPU_PCI_CLASS_CODE >> 8;
+    k->subsystem_vendor_id = PVGPU_PCI_SUBSYSTEM_VENDOR_ID;
+    k->subsystem_id = PVGPU_PCI_SUBSYSTEM_ID;
+    dc->reset = pvgpu_reset;
+    dc->vmsd = &pvgpu_vmstate;
+    dc->desc = "PVGPU paravirtualized GPU";
+    device_class_set_props(dc, pvgpu_properties);
+    object_class_property_set_description(klass, "shmem_size",
+        "BAR2 shared memory size: a power of two from 4M to 64G");
+    object_class_property_set_description(klass, "backend_pipe",
+        "Unix socket of the backend (default "
+        "$XDG_RUNTIME_DIR/" PVGPU_XDG_SOCKET_DIR "/" PVGPU_XDG_SOCKET_NAME
+        ", else " PVGPU_DEFAULT_SOCKET_PATH ")");
+    object_class_property_set_description(klass, "msi",
+        "offer MSI-X; off leaves only INTx");
+    object_class_property_set_description(klass, "eventfd",
+        "offer doorbell and vector eventfds to the backend");
+    object_class_property_set_description(klass, "legacy_shm_name",
+        "also name the memory in /dev/shm for backends that open it by name");
+    set_bit(DEVICE_CATEGORY_DISPLAY, dc->categories);
+}
+
+static const TypeInfo pvgpu_info = {
+    .name = TYPE_PVGPU,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(PVGPUState),
+    .instance_init = pvgpu_instance_init,
+    .class_init = pvgpu_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
+};
+
+static void pvgpu_register_types(void)
+{
+    type_register_static(&pvgpu_info);
+}
+
+type_init(pvgpu_register_types)

@@ -1,0 +1,105 @@
+/*
+ * PVGPU paravirtualized GPU PCI device: device state.
+ *
+ * The device owns BAR2 shared memory, the connection to the host backend
+ * and the guest's interrupts; the backend executes the command ring. See
+ * protocol/SPEC.md in the PVGPU repository for the guest and IPC contract.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_DISPLAY_PVGPU_H
+#define HW_DISPLAY_PVGPU_H
+
+#include "hw/pci/pci.h"
+#include "io/channel-socket.h"
+#include "qemu/event_notifier.h"
+#include "qemu/notify.h"
+#include "qemu/timer.h"
+#include "qom/object.h"
+#include "hw/display/pvgpu_protocol.h"
+#include "hw/display/pvgpu_codec.h"
+
+#define TYPE_PVGPU "pvgpu"
+OBJECT_DECLARE_SIMPLE_TYPE(PVGPUState, PVGPU)
+
+/* backend_pipe when neither it nor $XDG_RUNTIME_DIR is set */
+#define PVGPU_DEFAULT_SOCKET_PATH "/run/pvgpu/pvgpu.sock"
+/* relative to $XDG_RUNTIME_DIR when that is set */
+#define PVGPU_XDG_SOCKET_DIR  "pvgpu"
+#define PVGPU_XDG_SOCKET_NAME "pvgpu.sock"
+
+/* Reconnection backoff: 50 ms doubling up to 2 s. */
+#define PVGPU_RETRY_MIN_MS 50
+#define PVGPU_RETRY_MAX_MS 2000
+
+/*
+ * Messages handled per wake-up, so that a flooding backend cannot starve
+ * the main loop (the fd stays readable and we are called again).
+ */
+#define PVGPU_RX_BUDGET 64
+
+/* "/pvgpu-" followed by 32 random hex digits */
+#define PVGPU_LEGACY_NAME_BYTES 16
+#define PVGPU_LEGACY_NAME_LEN (7 + 2 * PVGPU_LEGACY_NAME_BYTES + 1)
+
+typedef struct PVGPUVectorNotifier {
+    EventNotifier notifier;
+    PVGPUState *s;
+    unsigned vector;
+} PVGPUVectorNotifier;
+
+struct PVGPUState {
+    /*< private >*/
+    PCIDevice parent_obj;
+    /*< public >*/
+
+    /* properties */
+    uint64_t shmem_size;
+    char *backend_pipe;
+    bool msi;
+    bool eventfd;
+    bool legacy_shm_name;
+
+    MemoryRegion mmio;              /* BAR0 registers */
+    MemoryRegion shmem;             /* BAR2 shared memory */
+    int shmem_fd;                   /* owned by the RAMBlock once mapped */
+    char shm_name[PVGPU_LEGACY_NAME_LEN]; /* legacy name while it exists */
+    struct pvgpu_layout layout;
+
+    /* registers */
+    uint64_t device_features;       /* offered by this device */
+    uint64_t features;              /* negotiated with the current backend */
+    uint32_t status;
+    uint32_t generation;
+    uint32_t irq_status;
+    uint32_t irq_mask;
+
+    /* backend connection; sioc is NULL while disconnected */
+    QIOChannelSocket *sioc;
+    QEMUTimer retry_timer;
+    int64_t retry_delay_ms;
+    uint64_t offered_features;      /* in this connection's HANDSHAKE */
+    bool backend_warned;            /* one warning per failure episode */
+
+    struct pvgpu_ipc_hdr rx_hdr;    /* valid once rx_len >= header size */
+    uint32_t rx_len;
+    uint8_t rx_buf[sizeof(struct pvgpu_ipc_hdr) + PVGPU_IPC_MAX_PAYLOAD];
+
+    uint8_t tx_buf[PVGPU_IPC_MAX_MSG_SIZE];
+    uint32_t tx_off;
+    uint32_t tx_len;                /* bytes of tx_buf not yet sent */
+    bool tx_blocked;                /* waiting for the socket to drain */
+    bool doorbell_pending;          /* one DOORBELL owed to the backend */
+
+    /* eventfds handed to the current backend (eventfd=on) */
+    bool have_eventfds;
+    bool doorbell_ioeventfd;        /* DOORBELL is wired to the eventfd */
+    EventNotifier doorbell_notifier;
+    PVGPUVectorNotifier vectors[PVGPU_NUM_VECTORS];
+
+    Notifier exit_notifier;
+    Error *migration_blocker;
+};
+
+#endif /* HW_DISPLAY_PVGPU_H */

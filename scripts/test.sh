@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need on a fresh Debian 12
+# machine (as root), builds QEMU with the pvgpu device, builds our code with
+# AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer targets, and
+# runs every test suite. Usage: scripts/test.sh [meson test arguments...]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${PVGPU_BUILD_DIR:-$root/build}
+cache=${PVGPU_CACHE:-/var/cache/pvgpu}
+export PVGPU_CACHE=$cache
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing packages"
+bash "$root/scripts/setup.sh"
+
+step "building QEMU 7.2 with the pvgpu device"
+bash "$root/scripts/build-qemu.sh"
+qemu=$cache/qemu-build/qemu-system-x86_64
+
+step "building PVGPU (clang, ASan+UBSan, libFuzzer)"
+if [ ! -f "$build/build.ninja" ]; then
+    CC=clang meson setup "$build" "$root" \
+        -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dfuzz=true -Dqemu="$qemu"
+else
+    meson configure "$build" -Dqemu="$qemu" >/dev/null
+fi
+ninja -C "$build"
+
+step "running tests"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+status=0
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
+
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1]) as log:
+    for line in log:
+        result = json.loads(line)["result"]
+        if result == "OK" or result == "EXPECTEDFAIL":
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"pvgpu: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
