@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+#include "engine.h"
+
+#include <gio/gio.h>
+
+#include "control-region.h"
+#include "log-limit.h"
+
+struct _PvgpuEngine {
+    struct pvgpu_control *ctrl;
+    const guint8 *ring;
+    const guint8 *heap;
+    struct pvgpu_layout layout; /* our copy: the guest can rewrite its own */
+    guint64 consumer;           /* private; published after each command */
+    guint64 fence_completed;
+    guint64 present_count;
+    PvgpuRenderer *renderer;
+    PvgpuCounters *counters;
+    PvgpuRaiseVectorFunc raise;
+    gpointer raise_data;
+    guint vectors_pending;      /* raised once consumer covers the command */
+    gboolean error_pending;     /* raise ERROR once at the end of a batch */
+    PvgpuLogLimit log_limit;
+};
+
+PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
+                              const PvgpuEngineConfig *config,
+                              PvgpuCounters *counters,
+                              PvgpuRaiseVectorFunc raise, gpointer raise_data,
+                              GError **error)
+{
+    struct pvgpu_control *ctrl = (struct pvgpu_control *)(void *)shmem;
+    struct pvgpu_cmd_error err;
+    guint64 producer, consumer;
+    PvgpuEngine *e;
+
+    if (!pvgpu_control_matches(ctrl, layout)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "the control region has no valid PVCR layout block for "
+                    "%" G_GUINT64_FORMAT " bytes of shared memory",
+                    layout->shmem_size);
+        return NULL;
+    }
+    e = g_new0(PvgpuEngine, 1);
+    e->ctrl = ctrl;
+    e->layout = *layout;
+    e->ring = shmem + layout->ring_offset;
+    e->heap = shmem + layout->heap_offset;
+    e->renderer = pvgpu_renderer_new(config->memory_budget);
+    e->counters = counters;
+    e->raise = raise;
+    e->raise_data = raise_data;
+
+    producer = pvgpu_shared_load_acquire64(&ctrl->producer);
+    consumer = pvgpu_shared_load64(&ctrl->consumer);
+    if (pvgpu_ring_check_indices(layout, consumer, producer, &err) !=
+        PVGPU_ERROR_NONE) {
+        g_info("ring indices consumer %" G_GUINT64_FORMAT " producer %"
+               G_GUINT64_FORMAT " are inconsistent; starting at the producer",
+               consumer, producer);
+        consumer = producer;
+    }
+    e->consumer = consumer;
+    e->fence_completed = pvgpu_shared_load64(&ctrl->fence_completed);
+    e->present_count = pvgpu_shared_load64(&ctrl->present_count);
+
+    pvgpu_shared_store_release64(&ctrl->consumer, e->consumer);
+    pvgpu_shared_store32(&ctrl->display_width, config->display_width);
+    pvgpu_shared_store32(&ctrl->display_height, config->display_height);
+    /* a new backend starts without a scanout */
+    pvgpu_shared_store32(&ctrl->scanout_resource, 0);
+    pvgpu_shared_store32(&ctrl->scanout_width, 0);
+    pvgpu_shared_store32(&ctrl->scanout_height, 0);
+    pvgpu_shared_store32(&ctrl->scanout_format, 0);
+    return e;
+}
+
+void pvgpu_engine_free(PvgpuEngine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    pvgpu_renderer_free(e->renderer);
+    g_free(e);
+}
+
+PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e)
+{
+    return e->renderer;
+}
+
+guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e)
+{
+    return e->consumer;
+}
+
+guint64 pvgpu_engine_get_fence_completed(const PvgpuEngine *e)
+{
+    return e->fence_completed;
+}
+
+static void report(PvgpuEngine *e, const struct pvgpu_cmd_error *err,
+                   guint32 cmd_type, guint32 cmd_id, guint64 index)
+{
+    struct pvgpu_control *c = e->ctrl;
+    PvgpuErrorReport *last = &e->counters->last_error;
+
+    pvgpu_shared_store32(&c->error_cmd_type, cmd_type);
+    pvgpu_shared_store32(&c->error_cmd_id, cmd_id);
+    pvgpu_shared_store64(&c->error_ring_offset, index);
+    pvgpu_shared_store64(&c->error_detail, err->detail);
+    pvgpu_shared_store32(&c->error_code, err->code);
+    pvgpu_shared_store_release32(&c->error_count,
+                                 pvgpu_shared_load32(&c->error_count) + 1);
+
+    e->counters->errors++;
+    e->counters->has_last_error = TRUE;
+    last->code = err->code;
+    last->cmd_type = cmd_type;
+    last->cmd_id = cmd_id;
+    last->ring_offset = index;
+    last->detail = err->detail;
+    e->error_pending = TRUE;
+
+    g_debug("guest error %s (0x%04x): command type 0x%04x id %u at ring "
+            "index %" G_GUINT64_FORMAT ", detail 0x%" G_GINT64_MODIFIER "x",
+            pvgpu_error_name(err->code), err->code, cmd_type, cmd_id, index,
+            err->detail);
+    if (pvgpu_log_limit_allow(&e->log_limit, g_get_monotonic_time())) {
+        g_warning("the guest's command 0x%04x (id %u) was refused: %s, "
+                  "detail 0x%" G_GINT64_MODIFIER "x",
+                  cmd_type, cmd_id, pvgpu_error_name(err->code), err->detail);
+    }
+}
+
+static void publish_scanout(PvgpuEngine *e)
+{
+    PvgpuScanout s = { 0 };
+
+    pvgpu_renderer_get_scanout(e->renderer, &s);
+    pvgpu_shared_store32(&e->ctrl->scanout_resource, s.resource_id);
+    pvgpu_shared_store32(&e->ctrl->scanout_width, s.rect.width);
+    pvgpu_shared_store32(&e->ctrl->scanout_height, s.rect.height);
+    pvgpu_shared_store32(&e->ctrl->scanout_format, s.format);
+}
+
+static guint32 run_fence(PvgpuEngine *e, const struct pvgpu_cmd_fence *c,
+                         struct pvgpu_cmd_error *err)
+{
+    if (c->fence_id <= e->fence_completed) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_FENCE_ORDER, c->fence_id);
+    }
+    e->fence_completed = c->fence_id;
+    pvgpu_shared_store_release64(&e->ctrl->fence_completed, c->fence_id);
+    e->counters->fences_completed++;
+    if (c->flags & PVGPU_FENCE_FLAG_IRQ) {
+        e->vectors_pending |= 1u << PVGPU_VECTOR_FENCE;
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+static guint32 run_present(PvgpuEngine *e, const struct pvgpu_cmd_present *c,
+                           struct pvgpu_cmd_error *err)
+{
+    guint32 code = pvgpu_renderer_present(e->renderer, c, err);
+
+    if (code != PVGPU_ERROR_NONE) {
+        return code;
+    }
+    e->present_count++;
+    pvgpu_shared_store_release64(&e->ctrl->present_count, e->present_count);
+    e->counters->presents++;
+    if (c->flags & PVGPU_PRESENT_FLAG_IRQ) {
+        e->vectors_pending |= 1u << PVGPU_VECTOR_DISPLAY;
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+/* cmd is the private, validated copy; nothing here reads the ring again. */
+static guint32 execute(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
+                       const guint8 *cmd, struct pvgpu_cmd_error *err)
+{
+    guint64 copied = 0;
+    guint32 code;
+
+    switch (hdr->type) {
+    case PVGPU_CMD_NOP:
+        return PVGPU_ERROR_NONE;
+    case PVGPU_CMD_RESOURCE_CREATE_2D:
+        return pvgpu_renderer_create(
+            e->renderer, (const struct pvgpu_cmd_resource_create_2d *)cmd,
+            err);
+    case PVGPU_CMD_RESOURCE_DESTROY:
+        code = pvgpu_renderer_destroy(
+            e->renderer, (const struct pvgpu_cmd_resource_destroy *)cmd, err);
+        publish_scanout(e);
+        return code;
+    case PVGPU_CMD_RESOURCE_UPLOAD:
+        code = pvgpu_renderer_upload(
+            e->renderer, (const struct pvgpu_cmd_resource_upload *)cmd,
+            e->heap, e->layout.heap_size, &copied, err);
+        e->counters->bytes_uploaded += copied;
+        return code;
+    case PVGPU_CMD_FILL_RECT:
+        return pvgpu_renderer_fill(
+            e->renderer, (const struct pvgpu_cmd_fill_rect *)cmd, err);
+    case PVGPU_CMD_COPY_RECT:
+        return pvgpu_renderer_copy(
+            e->renderer, (const struct pvgpu_cmd_copy_rect *)cmd, err);
+    case PVGPU_CMD_SET_SCANOUT:
+        code = pvgpu_renderer_set_scanout(
+            e->renderer, (const struct pvgpu_cmd_set_scanout *)cmd, err);
+        publish_scanout(e);
+        return code;
+    case PVGPU_CMD_PRESENT:
+        return run_present(e, (const struct pvgpu_cmd_present *)cmd, err);
+    case PVGPU_CMD_FENCE:
+        return run_fence(e, (const struct pvgpu_cmd_fence *)cmd, err);
+    default:
+        /* pvgpu_cmd_validate() refuses every other type */
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_CMD_UNKNOWN, hdr->type);
+    }
+}
+
+/* error_detail of CONTROL_CORRUPT: offset of the first altered 32-bit word
+ * of the layout block. */
+static guint64 first_altered_word(const PvgpuEngine *e)
+{
+    struct pvgpu_control want;
+    const guint8 *have = (const guint8 *)e->ctrl;
+    gsize off;
+
+    pvgpu_control_init(&want, &e->layout);
+    for (off = 0; off < offsetof(struct pvgpu_control, producer); off += 4) {
+        guint32 word;
+
+        memcpy(&word, (const guint8 *)&want + off, sizeof(word));
+        if (pvgpu_shared_load32((const uint32_t *)(const void *)(have + off)) !=
+            word) {
+            break;
+        }
+    }
+    return off;
+}
+
+/* Publishes consumer, then raises what the command asked for: a guest that
+ * takes the interrupt sees the command consumed. */
+static void publish_consumer(PvgpuEngine *e)
+{
+    pvgpu_shared_store_release64(&e->ctrl->consumer, e->consumer);
+    for (guint v = 0; e->vectors_pending != 0; v++) {
+        if (e->vectors_pending & (1u << v)) {
+            e->vectors_pending &= ~(1u << v);
+            e->raise(v, e->raise_data);
+        }
+    }
+}
+
+/* A framing error leaves no way to find the next command. */
+static void discard_batch(PvgpuEngine *e, guint64 producer)
+{
+    e->consumer = producer;
+    publish_consumer(e);
+}
+
+static PvgpuEngineStatus finish_batch(PvgpuEngine *e,
+                                      PvgpuEngineStatus status)
+{
+    if (e->error_pending) {
+        e->error_pending = FALSE;
+        e->raise(PVGPU_VECTOR_ERROR, e->raise_data);
+    }
+    return status;
+}
+
+PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
+{
+    _Alignas(16) guint8 cmd[PVGPU_CMD_MAX_SIZE];
+    struct pvgpu_cmd_error err = { 0 };
+    struct pvgpu_cmd_hdr hdr;
+    guint64 producer = pvgpu_shared_load_acquire64(&e->ctrl->producer);
+    guint done = 0;
+
+    if (!pvgpu_control_matches(e->ctrl, &e->layout)) {
+        err.code = PVGPU_ERROR_CONTROL_CORRUPT;
+        err.detail = first_altered_word(e);
+        report(e, &err, 0, 0, e->consumer);
+        if (pvgpu_ring_check_indices(&e->layout, e->consumer, producer,
+                                     &err) == PVGPU_ERROR_NONE) {
+            discard_batch(e, producer);
+        }
+        return finish_batch(e, PVGPU_ENGINE_IDLE);
+    }
+    if (pvgpu_ring_check_indices(&e->layout, e->consumer, producer, &err) !=
+        PVGPU_ERROR_NONE) {
+        report(e, &err, 0, 0, e->consumer);
+        discard_batch(e, producer);
+        return finish_batch(e, PVGPU_ENGINE_IDLE);
+    }
+
+    while (e->consumer != producer) {
+        guint64 index = e->consumer;
+
+        if (done == max_commands) {
+            return finish_batch(e, PVGPU_ENGINE_MORE);
+        }
+        hdr = (struct pvgpu_cmd_hdr){ 0 };
+        if (pvgpu_ring_fetch(&e->layout, e->ring, index, producer, cmd, &hdr,
+                             &err) != PVGPU_ERROR_NONE) {
+            report(e, &err, hdr.type, hdr.id, index);
+            discard_batch(e, producer);
+            break;
+        }
+        if (pvgpu_cmd_validate(&hdr, cmd, &e->layout, &err) !=
+                PVGPU_ERROR_NONE ||
+            execute(e, &hdr, cmd, &err) != PVGPU_ERROR_NONE) {
+            report(e, &err, hdr.type, hdr.id, index);
+        }
+        e->consumer = index + hdr.size;
+        e->counters->commands++;
+        done++;
+        publish_consumer(e);
+    }
+    return finish_batch(e, PVGPU_ENGINE_IDLE);
+}

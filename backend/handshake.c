@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include "handshake.h"
+
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <unistd.h>
+
+static void close_fds(int *fds, guint from, guint to)
+{
+    for (guint i = from; i < to; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+/* Our writes and reads on eventfds must never block the main loop. */
+static void set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags >= 0 && !(flags & O_NONBLOCK)) {
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    }
+}
+
+static void result_init(PvgpuHandshakeResult *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->doorbell_fd = -1;
+    for (guint i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        out->vector_fds[i] = -1;
+    }
+}
+
+void pvgpu_handshake_result_clear(PvgpuHandshakeResult *res)
+{
+    pvgpu_shmem_unmap(&res->shmem);
+    if (res->doorbell_fd >= 0) {
+        close(res->doorbell_fd);
+    }
+    for (guint i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        if (res->vector_fds[i] >= 0) {
+            close(res->vector_fds[i]);
+        }
+    }
+    result_init(res);
+}
+
+gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
+                                guint n_fds, PvgpuHandshakeResult *out,
+                                GError **error)
+{
+    const struct pvgpu_handshake_ext *ext = &msg->u.handshake.ext;
+    gboolean has_ext = msg->u.handshake.has_ext;
+    guint64 offered = has_ext ? ext->features : 0;
+    guint announced = has_ext ? ext->num_fds : 0;
+    guint64 used = 0;
+    guint next = 0;
+
+    result_init(out);
+    if (has_ext && (ext->version >> 16) != PVGPU_VERSION_MAJOR) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "protocol version %u.%u is not supported (this backend "
+                    "speaks %u.x)", ext->version >> 16, ext->version & 0xffff,
+                    PVGPU_VERSION_MAJOR);
+        goto fail;
+    }
+    if (n_fds < announced) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "the handshake announced %u descriptors but %u arrived",
+                    announced, n_fds);
+        goto fail;
+    }
+    if (n_fds > announced) {
+        g_warning("closing %u descriptors the handshake did not announce",
+                  n_fds - announced);
+        close_fds(fds, announced, n_fds);
+    }
+
+    if (offered & PVGPU_FEATURE_SHMEM_FD) {
+        if (announced < 1) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        "the device offered the shared memory as a "
+                        "descriptor but sent none");
+            goto fail;
+        }
+        if (!pvgpu_shmem_map_fd(fds[0], msg->u.handshake.shmem_size,
+                                &out->shmem, error)) {
+            goto fail;
+        }
+        close_fds(fds, 0, 1);
+        next = 1;
+        used |= PVGPU_FEATURE_SHMEM_FD;
+    } else if (!pvgpu_shmem_map_name(msg->u.handshake.name,
+                                     msg->u.handshake.shmem_size,
+                                     &out->shmem, error)) {
+        goto fail;
+    }
+
+    if ((offered & PVGPU_FEATURE_EVENTFD) &&
+        ext->num_vectors == PVGPU_NUM_VECTORS &&
+        announced - next == 1 + PVGPU_NUM_VECTORS) {
+        out->doorbell_fd = fds[next];
+        set_nonblocking(fds[next]);
+        fds[next++] = -1;
+        for (guint v = 0; v < PVGPU_NUM_VECTORS; v++) {
+            out->vector_fds[v] = fds[next];
+            set_nonblocking(fds[next]);
+            fds[next++] = -1;
+        }
+        used |= PVGPU_FEATURE_EVENTFD;
+    } else if (offered & PVGPU_FEATURE_EVENTFD) {
+        g_warning("the device offered eventfds with %u vectors and %u "
+                  "descriptors for them (want %u and %u); using DOORBELL and "
+                  "IRQ messages instead", ext->num_vectors, announced - next,
+                  PVGPU_NUM_VECTORS, 1 + PVGPU_NUM_VECTORS);
+    }
+    if (next < announced) {
+        close_fds(fds, next, announced);
+    }
+    out->features = PVGPU_FEATURE_2D | used;
+    return TRUE;
+
+fail:
+    close_fds(fds, 0, n_fds);
+    pvgpu_handshake_result_clear(out);
+    return FALSE;
+}

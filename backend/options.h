@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line options of pvgpu-backend. */
+#ifndef PVGPU_BACKEND_OPTIONS_H
+#define PVGPU_BACKEND_OPTIONS_H
+
+#include <glib.h>
+
+/* Exit codes, documented in --help and README.md. */
+enum {
+    PVGPU_EXIT_OK = 0,
+    PVGPU_EXIT_USAGE = 1,
+    PVGPU_EXIT_SETUP = 2,
+    PVGPU_EXIT_INTERNAL = 3,
+};
+
+#define PVGPU_DEFAULT_MEMORY_BUDGET (512ull << 20)
+
+typedef struct {
+    gchar *socket_path;
+    int fd;                 /* -1 when not given */
+    gchar *control_socket;
+    gchar *pidfile;
+    guint64 memory_budget;
+    guint32 display_width;
+    guint32 display_height;
+    gboolean print_capabilities;
+    gboolean version;
+    gboolean verbose;
+} PvgpuOptions;
+
+/*
+ * Parses argv (GOptionContext handles --help itself and exits 0). On a
+ * usage error returns FALSE with one sentence in *error.
+ */
+gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
+                             GError **error);
+void pvgpu_options_clear(PvgpuOptions *opts);
+
+/* "512M", "1G", "4096": bytes, with K/M/G/T suffixes (powers of 1024). */
+gboolean pvgpu_parse_size(const char *text, guint64 *out, GError **error);
+
+/* "1024x768", each side 1..16384. */
+gboolean pvgpu_parse_display(const char *text, guint32 *width,
+                             guint32 *height, GError **error);
+
+#endif

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+#include "renderer.h"
+
+#include <string.h>
+
+typedef struct {
+    PvgpuImage image;
+    gsize bytes;
+} PvgpuResource;
+
+struct _PvgpuRenderer {
+    GHashTable *resources; /* GUINT_TO_POINTER(id) -> PvgpuResource */
+    guint64 budget;
+    guint64 used;
+
+    gboolean scanout_enabled;
+    PvgpuScanout scanout;
+    guint64 scanout_serial; /* bumped by every SET_SCANOUT and disable */
+
+    gboolean has_frame;
+    PvgpuImage frame;       /* owned pixels, tightly packed */
+    guint64 frame_serial;   /* scanout_serial the frame was taken from */
+};
+
+/* error_detail of a rectangle: its origin, x in the high half. */
+static guint64 rect_detail(guint32 x, guint32 y)
+{
+    return ((guint64)x << 32) | y;
+}
+
+static void resource_free(gpointer data)
+{
+    PvgpuResource *res = data;
+
+    g_free(res->image.pixels);
+    g_free(res);
+}
+
+PvgpuRenderer *pvgpu_renderer_new(guint64 memory_budget)
+{
+    PvgpuRenderer *r = g_new0(PvgpuRenderer, 1);
+
+    r->resources = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                         resource_free);
+    r->budget = memory_budget;
+    return r;
+}
+
+void pvgpu_renderer_free(PvgpuRenderer *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    g_hash_table_destroy(r->resources);
+    g_free(r->frame.pixels);
+    g_free(r);
+}
+
+static PvgpuResource *lookup(const PvgpuRenderer *r, guint32 id)
+{
+    return g_hash_table_lookup(r->resources, GUINT_TO_POINTER(id));
+}
+
+static guint8 *pixel_at(const PvgpuImage *img, guint32 x, guint32 y)
+{
+    return img->pixels + (gsize)y * img->stride +
+           (gsize)x * PVGPU_FORMAT_BYTES_PER_PIXEL;
+}
+
+guint32 pvgpu_renderer_create(PvgpuRenderer *r,
+                              const struct pvgpu_cmd_resource_create_2d *c,
+                              struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *res;
+    gsize bytes;
+    guint8 *pixels;
+
+    if (lookup(r, c->resource_id) != NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_EXISTS,
+                              c->resource_id);
+    }
+    if (!g_size_checked_mul(&bytes, c->width, c->height) ||
+        !g_size_checked_mul(&bytes, bytes, PVGPU_FORMAT_BYTES_PER_PIXEL)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, G_MAXUINT64);
+    }
+    if (bytes > r->budget - r->used) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
+    }
+    pixels = g_try_malloc0(bytes);
+    if (pixels == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
+    }
+    res = g_new0(PvgpuResource, 1);
+    res->image.format = c->format;
+    res->image.width = c->width;
+    res->image.height = c->height;
+    res->image.stride = (gsize)c->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    res->image.pixels = pixels;
+    res->bytes = bytes;
+    r->used += bytes;
+    g_hash_table_insert(r->resources, GUINT_TO_POINTER(c->resource_id), res);
+    return PVGPU_ERROR_NONE;
+}
+
+static void disable_scanout(PvgpuRenderer *r)
+{
+    r->scanout_enabled = FALSE;
+    memset(&r->scanout, 0, sizeof(r->scanout));
+    r->scanout_serial++;
+}
+
+guint32 pvgpu_renderer_destroy(PvgpuRenderer *r,
+                               const struct pvgpu_cmd_resource_destroy *c,
+                               struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *res = lookup(r, c->resource_id);
+
+    if (res == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->resource_id);
+    }
+    if (r->scanout_enabled && r->scanout.resource_id == c->resource_id) {
+        disable_scanout(r);
+    }
+    r->used -= res->bytes;
+    g_hash_table_remove(r->resources, GUINT_TO_POINTER(c->resource_id));
+    return PVGPU_ERROR_NONE;
+}
+
+guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
+                              const struct pvgpu_cmd_resource_upload *c,
+                              const guint8 *heap, guint64 heap_size,
+                              guint64 *copied, struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *res;
+    struct pvgpu_rect clip;
+    gsize row_bytes;
+
+    *copied = 0;
+    /* the engine validated it already; a direct caller gets the same check */
+    if (pvgpu_upload_check(c, heap_size, err) != PVGPU_ERROR_NONE) {
+        return err->code;
+    }
+    res = lookup(r, c->resource_id);
+    if (res == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->resource_id);
+    }
+    if (!pvgpu_rect_clip(&c->dst, res->image.width, res->image.height,
+                         &clip)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->dst.x, c->dst.y));
+    }
+    /* clipping keeps the origin, so source row n still feeds row y + n */
+    row_bytes = (gsize)clip.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    for (guint32 n = 0; n < clip.height; n++) {
+        memcpy(pixel_at(&res->image, clip.x, clip.y + n),
+               heap + c->heap_offset + (guint64)n * c->stride, row_bytes);
+    }
+    *copied = (guint64)row_bytes * clip.height;
+    return PVGPU_ERROR_NONE;
+}
+
+guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
+                            const struct pvgpu_cmd_fill_rect *c,
+                            struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *res = lookup(r, c->resource_id);
+    struct pvgpu_rect clip;
+
+    if (res == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->resource_id);
+    }
+    if (!pvgpu_rect_clip(&c->rect, res->image.width, res->image.height,
+                         &clip)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->rect.x, c->rect.y));
+    }
+    for (guint32 y = clip.y; y < clip.y + clip.height; y++) {
+        /* rows start 4-byte aligned: malloc'd buffer, stride = width * 4 */
+        guint32 *row = (guint32 *)(void *)pixel_at(&res->image, clip.x, y);
+        for (guint32 x = 0; x < clip.width; x++) {
+            row[x] = c->color;
+        }
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
+                            const struct pvgpu_cmd_copy_rect *c,
+                            struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *src = lookup(r, c->src_resource_id);
+    PvgpuResource *dst = lookup(r, c->dst_resource_id);
+    struct pvgpu_rect s, d, want;
+    gsize row_bytes;
+
+    if (src == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->src_resource_id);
+    }
+    if (dst == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->dst_resource_id);
+    }
+    if (src->image.format != dst->image.format) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_FORMAT_MISMATCH,
+                              ((guint64)src->image.format << 32) |
+                              dst->image.format);
+    }
+    if (!pvgpu_rect_clip(&c->src, src->image.width, src->image.height, &s)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->src.x, c->src.y));
+    }
+    want = (struct pvgpu_rect){ c->dst_x, c->dst_y, s.width, s.height };
+    if (!pvgpu_rect_clip(&want, dst->image.width, dst->image.height, &d)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->dst_x, c->dst_y));
+    }
+    row_bytes = (gsize)d.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    if (src == dst && d.y > s.y) {
+        /* overlapping rows of one surface: copy bottom-up, like memmove */
+        for (guint32 n = d.height; n-- > 0;) {
+            memmove(pixel_at(&dst->image, d.x, d.y + n),
+                    pixel_at(&src->image, s.x, s.y + n), row_bytes);
+        }
+    } else {
+        for (guint32 n = 0; n < d.height; n++) {
+            memmove(pixel_at(&dst->image, d.x, d.y + n),
+                    pixel_at(&src->image, s.x, s.y + n), row_bytes);
+        }
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+guint32 pvgpu_renderer_set_scanout(PvgpuRenderer *r,
+                                   const struct pvgpu_cmd_set_scanout *c,
+                                   struct pvgpu_cmd_error *err)
+{
+    PvgpuResource *res;
+    struct pvgpu_rect clip;
+
+    if (c->resource_id == 0) {
+        disable_scanout(r);
+        return PVGPU_ERROR_NONE;
+    }
+    res = lookup(r, c->resource_id);
+    if (res == NULL) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
+                              c->resource_id);
+    }
+    if (!pvgpu_rect_clip(&c->src, res->image.width, res->image.height,
+                         &clip)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->src.x, c->src.y));
+    }
+    r->scanout_enabled = TRUE;
+    r->scanout.resource_id = c->resource_id;
+    r->scanout.format = res->image.format;
+    r->scanout.rect = clip;
+    r->scanout_serial++;
+    return PVGPU_ERROR_NONE;
+}
+
+/* The scanout rectangle as a view into its resource. */
+static void scanout_view(const PvgpuRenderer *r, PvgpuImage *view)
+{
+    const PvgpuResource *res = lookup(r, r->scanout.resource_id);
+
+    *view = res->image;
+    view->pixels = pixel_at(&res->image, r->scanout.rect.x,
+                            r->scanout.rect.y);
+    view->width = r->scanout.rect.width;
+    view->height = r->scanout.rect.height;
+}
+
+static void copy_rows(const PvgpuImage *from, PvgpuImage *to,
+                      const struct pvgpu_rect *area)
+{
+    gsize row_bytes = (gsize)area->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+
+    for (guint32 y = area->y; y < area->y + area->height; y++) {
+        memcpy(pixel_at(to, area->x, y), pixel_at(from, area->x, y),
+               row_bytes);
+    }
+}
+
+guint32 pvgpu_renderer_present(PvgpuRenderer *r,
+                               const struct pvgpu_cmd_present *c,
+                               struct pvgpu_cmd_error *err)
+{
+    PvgpuImage view;
+    struct pvgpu_rect damage;
+    struct pvgpu_rect whole;
+    gboolean same_source;
+
+    if (!r->scanout_enabled) {
+        return PVGPU_ERROR_NONE; /* counted, nothing to show */
+    }
+    scanout_view(r, &view);
+    if (!pvgpu_rect_clip(&c->damage, view.width, view.height, &damage)) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
+                              rect_detail(c->damage.x, c->damage.y));
+    }
+    same_source = r->has_frame && r->frame_serial == r->scanout_serial;
+    if (!same_source) {
+        gsize bytes = (gsize)view.width * view.height *
+                      PVGPU_FORMAT_BYTES_PER_PIXEL;
+        guint8 *pixels = g_try_malloc(bytes);
+
+        if (pixels == NULL) {
+            return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
+        }
+        g_free(r->frame.pixels);
+        r->frame = view;
+        r->frame.stride = (gsize)view.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+        r->frame.pixels = pixels;
+        r->frame_serial = r->scanout_serial;
+        r->has_frame = TRUE;
+        whole = (struct pvgpu_rect){ 0, 0, view.width, view.height };
+        copy_rows(&view, &r->frame, &whole);
+    } else {
+        /* outside the damage the shown frame stays as it was */
+        copy_rows(&view, &r->frame, &damage);
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+gboolean pvgpu_renderer_get_scanout(const PvgpuRenderer *r, PvgpuScanout *out)
+{
+    if (!r->scanout_enabled) {
+        return FALSE;
+    }
+    *out = r->scanout;
+    return TRUE;
+}
+
+const PvgpuImage *pvgpu_renderer_get_resource(const PvgpuRenderer *r,
+                                              guint32 resource_id)
+{
+    const PvgpuResource *res = lookup(r, resource_id);
+
+    return res ? &res->image : NULL;
+}
+
+gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view)
+{
+    if (r->has_frame) {
+        *view = r->frame;
+        return TRUE;
+    }
+    if (r->scanout_enabled) {
+        scanout_view(r, view);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+guint pvgpu_renderer_resource_count(const PvgpuRenderer *r)
+{
+    return g_hash_table_size(r->resources);
+}
+
+guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r)
+{
+    return r->used;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU 2D renderer: resources, drawing, scanout and presented frames.
+ * Every function takes a command that already passed pvgpu_cmd_validate()
+ * and returns PVGPU_ERROR_NONE or the enum pvgpu_error code it also stores
+ * in *err; what it checks is the state the codec cannot see (ids in use,
+ * formats of existing resources, surface bounds, the memory budget).
+ */
+#ifndef PVGPU_BACKEND_RENDERER_H
+#define PVGPU_BACKEND_RENDERER_H
+
+#include <glib.h>
+
+#include "image.h"
+#include "pvgpu_codec.h"
+
+typedef struct _PvgpuRenderer PvgpuRenderer;
+
+typedef struct {
+    guint32 resource_id;
+    guint32 format;
+    struct pvgpu_rect rect; /* part of the resource shown, already clipped */
+} PvgpuScanout;
+
+PvgpuRenderer *pvgpu_renderer_new(guint64 memory_budget);
+void pvgpu_renderer_free(PvgpuRenderer *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuRenderer, pvgpu_renderer_free)
+
+guint32 pvgpu_renderer_create(PvgpuRenderer *r,
+                              const struct pvgpu_cmd_resource_create_2d *c,
+                              struct pvgpu_cmd_error *err);
+guint32 pvgpu_renderer_destroy(PvgpuRenderer *r,
+                               const struct pvgpu_cmd_resource_destroy *c,
+                               struct pvgpu_cmd_error *err);
+/* heap is the resource heap in shared memory; *copied counts pixel bytes. */
+guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
+                              const struct pvgpu_cmd_resource_upload *c,
+                              const guint8 *heap, guint64 heap_size,
+                              guint64 *copied, struct pvgpu_cmd_error *err);
+guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
+                            const struct pvgpu_cmd_fill_rect *c,
+                            struct pvgpu_cmd_error *err);
+guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
+                            const struct pvgpu_cmd_copy_rect *c,
+                            struct pvgpu_cmd_error *err);
+guint32 pvgpu_renderer_set_scanout(PvgpuRenderer *r,
+                                   const struct pvgpu_cmd_set_scanout *c,
+                                   struct pvgpu_cmd_error *err);
+/* Keeps a copy of the scanout as the presented frame. */
+guint32 pvgpu_renderer_present(PvgpuRenderer *r,
+                               const struct pvgpu_cmd_present *c,
+                               struct pvgpu_cmd_error *err);
+
+/* FALSE when the scanout is disabled. */
+gboolean pvgpu_renderer_get_scanout(const PvgpuRenderer *r, PvgpuScanout *out);
+
+/* Pixels of a resource, borrowed; NULL for an unknown id. */
+const PvgpuImage *pvgpu_renderer_get_resource(const PvgpuRenderer *r,
+                                              guint32 resource_id);
+
+/*
+ * A borrowed view of what a screenshot shows: the last presented frame or,
+ * before the first present, the scanout rectangle of its resource. Valid
+ * until the next command runs. FALSE when there is neither.
+ */
+gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view);
+
+guint pvgpu_renderer_resource_count(const PvgpuRenderer *r);
+guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r);
+
+#endif

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT */
+/* IPC with the device: message reader, output queue, handshake. */
+#include "test-helpers.h"
+
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "handshake.h"
+#include "ipc-reader.h"
+#include "ipc-writer.h"
+
+#define SHMEM_SIZE (4ull << 20)
+
+typedef struct {
+    int sv[2]; /* [0] the backend's end, [1] the device's */
+    PvgpuIpcReader reader;
+} Fixture;
+
+static int setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+                                f->sv), 0);
+    g_unix_set_fd_nonblocking(f->sv[0], TRUE, NULL);
+    pvgpu_ipc_reader_init(&f->reader);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+
+    pvgpu_ipc_reader_clear(&f->reader);
+    close(f->sv[0]);
+    if (f->sv[1] >= 0) {
+        close(f->sv[1]);
+    }
+    g_free(f);
+    return 0;
+}
+
+static gboolean fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Sends bytes with the given descriptors attached. */
+static void send_with_fds(int sock, const void *buf, gsize len,
+                          const int *fds, guint n_fds)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+    } control;
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+    g_assert(n_fds <= 8);
+    if (n_fds > 0) {
+        struct cmsghdr *c;
+
+        memset(&control, 0, sizeof(control));
+        mh.msg_control = control.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+    }
+    assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+}
+
+static PvgpuIpcReadResult read_one(Fixture *f, struct pvgpu_msg *msg,
+                                   int *fds, guint *n_fds, GError **error)
+{
+    return pvgpu_ipc_reader_read(&f->reader, f->sv[0], msg, fds, n_fds,
+                                 error);
+}
+
+static gsize encode_handshake(guint8 *buf, guint64 size, const char *name,
+                              guint64 features, guint num_fds)
+{
+    struct pvgpu_handshake_ext ext = {
+        .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
+        .version = PVGPU_PROTOCOL_VERSION, .num_vectors = PVGPU_NUM_VECTORS,
+        .features = features, .num_fds = num_fds,
+    };
+    gsize len = 0;
+
+    assert_int_equal(pvgpu_ipc_encode_handshake(buf, PVGPU_IPC_MAX_MSG_SIZE,
+                                                size, name, &ext, &len),
+                     PVGPU_CODEC_OK);
+    return len;
+}
+
+/* A sealed memfd of size bytes with an initialised control region. */
+static int make_memfd(guint64 size)
+{
+    int fd = memfd_create("pvgpu-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct pvgpu_layout layout;
+    void *p;
+
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)size), 0);
+    if (pvgpu_layout_compute(size, &layout) == PVGPU_CODEC_OK) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        assert_true(p != MAP_FAILED);
+        pvgpu_control_init(p, &layout);
+        munmap(p, size);
+    }
+    return fd;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+static void test_reader_byte_by_byte(void **state)
+{
+    Fixture *f = *state;
+    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
+    gsize len = encode_handshake(buf, SHMEM_SIZE, "/x", 0, 0);
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds = 99;
+
+    for (gsize i = 0; i + 1 < len; i++) {
+        assert_int_equal(write(f->sv[1], buf + i, 1), 1);
+        assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                         PVGPU_IPC_READ_AGAIN);
+    }
+    assert_int_equal(write(f->sv[1], buf + len - 1, 1), 1);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_MESSAGE);
+    assert_int_equal(msg.type, PVGPU_MSG_HANDSHAKE);
+    assert_string_equal(msg.u.handshake.name, "/x");
+    assert_true(msg.u.handshake.has_ext);
+    assert_int_equal(n_fds, 0);
+}
+
+static void test_reader_two_messages(void **state)
+{
+    Fixture *f = *state;
+    guint8 buf[16];
+    gsize len = 0;
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+
+    pvgpu_ipc_encode_empty(buf, sizeof(buf), PVGPU_MSG_DOORBELL, &len);
+    pvgpu_ipc_encode_empty(buf + 8, 8, PVGPU_MSG_SHUTDOWN, &len);
+    assert_int_equal(write(f->sv[1], buf, 16), 16);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_MESSAGE);
+    assert_int_equal(msg.type, PVGPU_MSG_DOORBELL);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_MESSAGE);
+    assert_int_equal(msg.type, PVGPU_MSG_SHUTDOWN);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_AGAIN);
+}
+
+static void test_reader_unknown_type(void **state)
+{
+    Fixture *f = *state;
+    guint8 hdr[8];
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    pvgpu_le32_store(hdr, 9);
+    pvgpu_le32_store(hdr + 4, 0);
+    assert_int_equal(write(f->sv[1], hdr, 8), 8);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    assert_non_null(strstr(error->message, "unknown message type"));
+    g_error_free(error);
+}
+
+static void test_reader_payload_too_large(void **state)
+{
+    Fixture *f = *state;
+    guint8 hdr[8];
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    pvgpu_le32_store(hdr, PVGPU_MSG_HANDSHAKE);
+    pvgpu_le32_store(hdr + 4, 0xffffffff);
+    assert_int_equal(write(f->sv[1], hdr, 8), 8);
+    /* refused on the header alone: no payload is awaited */
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    assert_non_null(strstr(error->message, "maximum"));
+    g_error_free(error);
+}
+
+static void test_reader_doorbell_with_payload(void **state)
+{
+    Fixture *f = *state;
+    guint8 hdr[8];
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    pvgpu_le32_store(hdr, PVGPU_MSG_DOORBELL);
+    pvgpu_le32_store(hdr + 4, 4);
+    assert_int_equal(write(f->sv[1], hdr, 8), 8);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    g_error_free(error);
+}
+
+static void test_reader_bad_name(void **state)
+{
+    Fixture *f = *state;
+    guint8 buf[8 + 8 + 4];
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    pvgpu_le32_store(buf, PVGPU_MSG_HANDSHAKE);
+    pvgpu_le32_store(buf + 4, 12);
+    pvgpu_le64_store(buf + 8, SHMEM_SIZE);
+    memcpy(buf + 16, "/abc", 4); /* no NUL */
+    assert_int_equal(write(f->sv[1], buf, sizeof(buf)), sizeof(buf));
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    assert_non_null(strstr(error->message, "NUL"));
+    g_error_free(error);
+}
+
+static void test_reader_eof(void **state)
+{
+    Fixture *f = *state;
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+
+    close(f->sv[1]);
+    f->sv[1] = -1;
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_EOF);
+}
+
+static void test_reader_eof_mid_message(void **state)
+{
+    Fixture *f = *state;
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    assert_int_equal(write(f->sv[1], "\x03\0\0", 3), 3);
+    close(f->sv[1]);
+    f->sv[1] = -1;
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    assert_non_null(strstr(error->message, "middle"));
+    g_error_free(error);
+}
+
+static void test_reader_fds_travel(void **state)
+{
+    Fixture *f = *state;
+    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
+    gsize len = encode_handshake(buf, SHMEM_SIZE, "", PVGPU_FEATURE_SHMEM_FD,
+                                 1);
+    int memfd = make_memfd(SHMEM_SIZE);
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds = 0;
+
+    send_with_fds(f->sv[1], buf, len, &memfd, 1);
+    close(memfd);
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
+                     PVGPU_IPC_READ_MESSAGE);
+    assert_int_equal(n_fds, 1);
+    assert_true(fd_is_open(fds[0]));
+    assert_true(fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+    close(fds[0]);
+}
+
+static void test_reader_too_many_fds(void **state)
+{
+    Fixture *f = *state;
+    guint8 buf[8];
+    gsize len = 0;
+    int many[PVGPU_IPC_MAX_FDS + 1];
+    struct pvgpu_msg msg;
+    int fds[PVGPU_IPC_MAX_FDS];
+    guint n_fds;
+    GError *error = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
+        many[i] = eventfd(0, EFD_CLOEXEC);
+    }
+    pvgpu_ipc_encode_empty(buf, sizeof(buf), PVGPU_MSG_DOORBELL, &len);
+    send_with_fds(f->sv[1], buf, len, many, G_N_ELEMENTS(many));
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
+        close(many[i]);
+    }
+    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
+                     PVGPU_IPC_READ_ERROR);
+    assert_non_null(strstr(error->message, "descriptors"));
+    g_error_free(error);
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+static void test_writer_bounds_droppable(void **state)
+{
+    Fixture *f = *state;
+    PvgpuIpcWriter w;
+    guint8 irq[12];
+    gsize len = 0;
+    guint accepted = 0, refused = 0;
+    int small = 4096;
+
+    setsockopt(f->sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    pvgpu_ipc_writer_init(&w, f->sv[0], 10 * sizeof(irq));
+    pvgpu_ipc_encode_irq(irq, sizeof(irq), PVGPU_VECTOR_FENCE, &len);
+    /* the device never reads: the socket fills, then the queue */
+    for (guint i = 0; i < 100000 && refused == 0; i++) {
+        if (pvgpu_ipc_writer_send(&w, irq, len, TRUE)) {
+            accepted++;
+        } else {
+            refused++;
+        }
+    }
+    assert_int_equal(refused, 1);
+    assert_true(accepted > 10);
+    assert_true(pvgpu_ipc_writer_queued(&w) <= 10 * sizeof(irq));
+    /* what must arrive is queued past the bound */
+    assert_true(pvgpu_ipc_writer_send(&w, irq, 8, FALSE));
+    assert_true(pvgpu_ipc_writer_queued(&w) > 10 * sizeof(irq));
+    pvgpu_ipc_writer_clear(&w);
+}
+
+static void test_writer_drain(void **state)
+{
+    Fixture *f = *state;
+    PvgpuIpcWriter w;
+    guint8 msg[8], got[8];
+    gsize len = 0;
+
+    pvgpu_ipc_writer_init(&w, f->sv[0], 64);
+    pvgpu_ipc_encode_empty(msg, sizeof(msg), PVGPU_MSG_SHUTDOWN, &len);
+    assert_true(pvgpu_ipc_writer_send(&w, msg, len, FALSE));
+    assert_true(pvgpu_ipc_writer_drain(&w, 1000));
+    assert_int_equal(read(f->sv[1], got, sizeof(got)), 8);
+    assert_memory_equal(got, msg, 8);
+    pvgpu_ipc_writer_clear(&w);
+}
+
+/* ---- handshake --------------------------------------------------------- */
+
+static struct pvgpu_msg handshake_msg(guint64 size, const char *name,
+                                      guint64 features, guint num_fds)
+{
+    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
+    gsize len = encode_handshake(buf, size, name, features, num_fds);
+    struct pvgpu_msg msg;
+    gsize used;
+
+    assert_int_equal(pvgpu_ipc_decode(buf, len, &msg, &used), PVGPU_CODEC_OK);
+    return msg;
+}
+
+static void test_handshake_memfd(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    int fds[1] = { make_memfd(SHMEM_SIZE) };
+    int keep = dup(fds[0]);
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_true(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_null(error);
+    assert_int_equal(res.features,
+                     PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+    assert_non_null(res.shmem.base);
+    assert_int_equal(((struct pvgpu_control *)res.shmem.base)->magic,
+                     PVGPU_CTRL_MAGIC);
+    assert_int_equal(res.doorbell_fd, -1);
+    /* the mapping stays, the received descriptor is closed */
+    assert_int_equal(fds[0], -1);
+    pvgpu_handshake_result_clear(&res);
+    close(keep);
+}
+
+static void test_handshake_memfd_size_mismatch(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(8ull << 20, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    int memfd = make_memfd(SHMEM_SIZE);
+    int fds[1] = { memfd };
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_non_null(strstr(error->message, "4194304 bytes"));
+    g_error_free(error);
+    assert_false(fd_is_open(memfd));
+}
+
+static void test_handshake_bad_shmem_size(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE + 4096, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    int memfd = make_memfd(SHMEM_SIZE + 4096);
+    int fds[1] = { memfd };
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_non_null(strstr(error->message, "power of two"));
+    g_error_free(error);
+    assert_false(fd_is_open(memfd));
+}
+
+static void test_handshake_fewer_fds_than_announced(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD |
+                                         PVGPU_FEATURE_EVENTFD, 6);
+    int memfd = make_memfd(SHMEM_SIZE);
+    int fds[1] = { memfd };
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_non_null(strstr(error->message, "announced 6"));
+    g_error_free(error);
+    assert_false(fd_is_open(memfd));
+}
+
+static void test_handshake_extra_fds_closed(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    int extra = eventfd(0, EFD_CLOEXEC);
+    int fds[2] = { make_memfd(SHMEM_SIZE), extra };
+    PvgpuHandshakeResult res;
+
+    (void)state;
+    assert_true(pvgpu_handshake_accept(&msg, fds, 2, &res, NULL));
+    assert_false(fd_is_open(extra));
+    pvgpu_handshake_result_clear(&res);
+}
+
+static void test_handshake_eventfds(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD |
+                                         PVGPU_FEATURE_EVENTFD, 6);
+    int fds[6];
+    int doorbell;
+    PvgpuHandshakeResult res;
+
+    (void)state;
+    fds[0] = make_memfd(SHMEM_SIZE);
+    for (guint i = 1; i < 6; i++) {
+        fds[i] = eventfd(0, EFD_CLOEXEC);
+    }
+    doorbell = fds[1];
+    assert_true(pvgpu_handshake_accept(&msg, fds, 6, &res, NULL));
+    assert_int_equal(res.features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
+                                   PVGPU_FEATURE_EVENTFD);
+    assert_int_equal(res.doorbell_fd, doorbell);
+    for (guint v = 0; v < PVGPU_NUM_VECTORS; v++) {
+        assert_true(res.vector_fds[v] >= 0);
+        assert_true(fcntl(res.vector_fds[v], F_GETFL) & O_NONBLOCK);
+    }
+    pvgpu_handshake_result_clear(&res);
+    assert_false(fd_is_open(doorbell));
+}
+
+static void test_handshake_eventfds_inconsistent(void **state)
+{
+    /* EVENTFD offered, but only the doorbell came */
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD |
+                                         PVGPU_FEATURE_EVENTFD, 2);
+    int doorbell = eventfd(0, EFD_CLOEXEC);
+    int fds[2] = { make_memfd(SHMEM_SIZE), doorbell };
+    PvgpuHandshakeResult res;
+
+    (void)state;
+    assert_true(pvgpu_handshake_accept(&msg, fds, 2, &res, NULL));
+    assert_int_equal(res.features,
+                     PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+    assert_int_equal(res.doorbell_fd, -1);
+    assert_false(fd_is_open(doorbell));
+    pvgpu_handshake_result_clear(&res);
+}
+
+static void test_handshake_shmem_fd_missing(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 0);
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    assert_non_null(strstr(error->message, "sent none"));
+    g_error_free(error);
+}
+
+static void test_handshake_version_major(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    int memfd = make_memfd(SHMEM_SIZE);
+    int fds[1] = { memfd };
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    msg.u.handshake.ext.version = 0x00020000;
+    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_non_null(strstr(error->message, "2.0"));
+    g_error_free(error);
+    assert_false(fd_is_open(memfd));
+}
+
+static void test_handshake_name_relative(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "pvgpu", 0, 0);
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    assert_non_null(strstr(error->message, "must be '/'"));
+    g_error_free(error);
+}
+
+static void test_handshake_name_two_slashes(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "/../etc", 0, 0);
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    assert_non_null(strstr(error->message, "must be '/'"));
+    g_error_free(error);
+}
+
+static void test_handshake_name_missing(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "/pvgpu-test-absent", 0,
+                                         0);
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    assert_non_null(strstr(error->message, "cannot open"));
+    g_error_free(error);
+}
+
+static void test_handshake_name_ok(void **state)
+{
+    g_autofree gchar *name = g_strdup_printf("/pvgpu-test-%d", (int)getpid());
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, name, 0, 0);
+    struct pvgpu_layout layout;
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+    void *p;
+    int fd;
+
+    (void)state;
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, SHMEM_SIZE), 0);
+    p = mmap(NULL, SHMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    pvgpu_layout_compute(SHMEM_SIZE, &layout);
+    pvgpu_control_init(p, &layout);
+    munmap(p, SHMEM_SIZE);
+    close(fd);
+
+    assert_true(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    shm_unlink(name);
+    assert_null(error);
+    assert_int_equal(res.features, PVGPU_FEATURE_2D);
+    assert_int_equal(((struct pvgpu_control *)res.shmem.base)->magic,
+                     PVGPU_CTRL_MAGIC);
+    pvgpu_handshake_result_clear(&res);
+}
+
+#define T(path, fn) PATH_TEST(path, fn, setup, teardown)
+#define P(path, fn) PATH_TEST(path, fn, NULL, NULL)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T("/backend/ipc/reader-byte-by-byte", test_reader_byte_by_byte),
+        T("/backend/ipc/reader-two-messages", test_reader_two_messages),
+        T("/backend/ipc/reader-unknown-type", test_reader_unknown_type),
+        T("/backend/ipc/reader-payload-too-large",
+          test_reader_payload_too_large),
+        T("/backend/ipc/reader-doorbell-with-payload",
+          test_reader_doorbell_with_payload),
+        T("/backend/ipc/reader-bad-name", test_reader_bad_name),
+        T("/backend/ipc/reader-eof", test_reader_eof),
+        T("/backend/ipc/reader-eof-mid-message", test_reader_eof_mid_message),
+        T("/backend/ipc/reader-fds-travel", test_reader_fds_travel),
+        T("/backend/ipc/reader-too-many-fds", test_reader_too_many_fds),
+        T("/backend/ipc/writer-bounds-droppable",
+          test_writer_bounds_droppable),
+        T("/backend/ipc/writer-drain", test_writer_drain),
+        P("/backend/ipc/handshake-memfd", test_handshake_memfd),
+        P("/backend/ipc/handshake-memfd-size-mismatch",
+          test_handshake_memfd_size_mismatch),
+        P("/backend/ipc/handshake-bad-shmem-size",
+          test_handshake_bad_shmem_size),
+        P("/backend/ipc/handshake-fewer-fds-than-announced",
+          test_handshake_fewer_fds_than_announced),
+        P("/backend/ipc/handshake-extra-fds-closed",
+          test_handshake_extra_fds_closed),
+        P("/backend/ipc/handshake-eventfds", test_handshake_eventfds),
+        P("/backend/ipc/handshake-eventfds-inconsistent",
+          test_handshake_eventfds_inconsistent),
+        P("/backend/ipc/handshake-shmem-fd-missing",
+          test_handshake_shmem_fd_missing),
+        P("/backend/ipc/handshake-version-major",
+          test_handshake_version_major),
+        P("/backend/ipc/handshake-name-relative",
+          test_handshake_name_relative),
+        P("/backend/ipc/handshake-name-two-slashes",
+          test_handshake_name_two_slashes),
+        P("/backend/ipc/handshake-name-missing", test_handshake_name_missing),
+        P("/backend/ipc/handshake-name-ok", test_handshake_name_ok),
+    };
+
+    return cmocka_run_group_tests_name("backend-ipc", tests, NULL, NULL);
+}

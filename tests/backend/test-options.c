@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* Parsing of option values and the option rules. */
+#include "test-helpers.h"
+
+#include "options.h"
+
+static void test_size_suffixes(void **state)
+{
+    guint64 v = 0;
+
+    (void)state;
+    assert_true(pvgpu_parse_size("4096", &v, NULL));
+    assert_int_equal(v, 4096);
+    assert_true(pvgpu_parse_size("8K", &v, NULL));
+    assert_int_equal(v, 8192);
+    assert_true(pvgpu_parse_size("512M", &v, NULL));
+    assert_int_equal(v, 512ull << 20);
+    assert_true(pvgpu_parse_size("2g", &v, NULL));
+    assert_int_equal(v, 2ull << 30);
+    assert_true(pvgpu_parse_size("1T", &v, NULL));
+    assert_int_equal(v, 1ull << 40);
+}
+
+static void test_size_invalid(void **state)
+{
+    static const char *const bad[] = {
+        "", "M", "-1", "12X", "1MB", "1.5G", " 1G", "0x10",
+    };
+    guint64 v;
+
+    (void)state;
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(pvgpu_parse_size(bad[i], &v, &error));
+        assert_non_null(error);
+        g_error_free(error);
+    }
+}
+
+static void test_size_overflow(void **state)
+{
+    GError *error = NULL;
+    guint64 v;
+
+    (void)state;
+    assert_false(pvgpu_parse_size("99999999999999999999", &v, &error));
+    g_clear_error(&error);
+    assert_false(pvgpu_parse_size("17179869184G", &v, &error));
+    assert_non_null(strstr(error->message, "too large"));
+    g_error_free(error);
+}
+
+static void test_display(void **state)
+{
+    guint32 w = 0, h = 0;
+    GError *error = NULL;
+
+    (void)state;
+    assert_true(pvgpu_parse_display("1920x1080", &w, &h, NULL));
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+    assert_false(pvgpu_parse_display("0x768", &w, &h, &error));
+    g_clear_error(&error);
+    assert_false(pvgpu_parse_display("16385x1", &w, &h, &error));
+    g_clear_error(&error);
+    assert_false(pvgpu_parse_display("1024*768", &w, &h, &error));
+    g_clear_error(&error);
+    assert_false(pvgpu_parse_display("1024x", &w, &h, &error));
+    g_clear_error(&error);
+}
+
+/* Parses the arguments after the program name. */
+static gboolean parse(PvgpuOptions *opts, GError **error, ...)
+{
+    GPtrArray *args = g_ptr_array_new();
+    const char *arg;
+    gboolean ok;
+    char **argv;
+    int argc;
+    va_list ap;
+
+    g_ptr_array_add(args, g_strdup("pvgpu-backend"));
+    va_start(ap, error);
+    while ((arg = va_arg(ap, const char *)) != NULL) {
+        g_ptr_array_add(args, g_strdup(arg));
+    }
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    argc = (int)args->len - 1;
+    argv = (char **)g_ptr_array_free(args, FALSE);
+    {
+        char **orig = g_memdup2(argv, sizeof(char *) * (argc + 1));
+
+        ok = pvgpu_options_parse(&argc, &argv, opts, error);
+        g_strfreev(orig);
+    }
+    g_free(argv);
+    return ok;
+}
+
+static void test_defaults(void **state)
+{
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_int_equal(opts.fd, 3);
+    assert_null(opts.socket_path);
+    assert_int_equal(opts.memory_budget, PVGPU_DEFAULT_MEMORY_BUDGET);
+    assert_int_equal(opts.display_width, 1024);
+    assert_int_equal(opts.display_height, 768);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_both_sockets(void **state)
+{
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(parse(&opts, &error, "--fd=3", "--socket-path=/tmp/s",
+                       NULL));
+    assert_non_null(strstr(error->message, "cannot be used together"));
+    g_error_free(error);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_no_socket(void **state)
+{
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(parse(&opts, &error, "--verbose", NULL));
+    assert_non_null(strstr(error->message, "is required"));
+    g_error_free(error);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_zero_budget(void **state)
+{
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(parse(&opts, &error, "--fd=3", "--memory-budget=0", NULL));
+    assert_non_null(strstr(error->message, "--memory-budget"));
+    g_error_free(error);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_negative_fd(void **state)
+{
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(parse(&opts, &error, "--fd=-2", NULL));
+    assert_non_null(strstr(error->message, "--fd"));
+    g_error_free(error);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_stray_argument(void **state)
+{
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_false(parse(&opts, &error, "--fd=3", "extra", NULL));
+    assert_non_null(strstr(error->message, "\"extra\""));
+    g_error_free(error);
+    pvgpu_options_clear(&opts);
+}
+
+#define P(path, fn) PATH_TEST(path, fn, NULL, NULL)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        P("/backend/options/size-suffixes", test_size_suffixes),
+        P("/backend/options/size-invalid", test_size_invalid),
+        P("/backend/options/size-overflow", test_size_overflow),
+        P("/backend/options/display", test_display),
+        P("/backend/options/defaults", test_defaults),
+        P("/backend/options/both-sockets", test_both_sockets),
+        P("/backend/options/no-socket", test_no_socket),
+        P("/backend/options/zero-budget", test_zero_budget),
+        P("/backend/options/negative-fd", test_negative_fd),
+        P("/backend/options/stray-argument", test_stray_argument),
+    };
+
+    return cmocka_run_group_tests_name("backend-options", tests, NULL, NULL);
+}
