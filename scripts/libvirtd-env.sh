@@ -49,7 +49,7 @@ die() { echo "libvirtd-env: $*" >&2; exit 1; }
 say() { echo "libvirtd-env: $*"; }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+#include "pvgpu-control-client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "pvgpu-error.h"
+
+static gboolean control_error(GError **error, const char *path,
+                              const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean control_error(GError **error, const char *path,
+                              const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_CONTROL,
+                "backend control socket %s: %s", path, msg);
+    return FALSE;
+}
+
+static int remaining_ms(gint64 deadline)
+{
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    return (int)CLAMP(left, 0, G_MAXINT);
+}
+
+/* Waits for events on fd; FALSE on timeout or poll failure. */
+static gboolean wait_fd(int fd, short events, gint64 deadline)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    for (;;) {
+        int n = poll(&p, 1, remaining_ms(deadline));
+        if (n > 0) {
+            return TRUE;
+        }
+        if (n == 0 || errno != EINTR) {
+            return FALSE;
+        }
+    }
+}
+
+static int connect_socket(const char *path, gint64 deadline, GError **error)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        control_error(error, path, "the path is too long for a Unix socket");
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        control_error(error, path, "socket: %s", g_strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+            return fd;
+        }
+        int err = errno;
+        /* A full listen backlog gives EAGAIN; poll() cannot wait for it. */
+        if ((err == EAGAIN || err == EINTR) && remaining_ms(deadline) > 0) {
+            g_usleep(10 * 1000);
+            continue;
+        }
+        close(fd);
+        if (err == ENOENT) {
+            control_error(error, path, "no such socket (is the backend "
+                          "running?)");
+        } else if (err == ECONNREFUSED) {
+            control_error(error, path, "connection refused (the backend is "
+                          "not running)");
+        } else {
+            control_error(error, path, "connect: %s", g_strerror(err));
+        }
+        return -1;
+    }
+}
+
+static gboolean send_all(int fd, const char *path, const char *data, gsize len,
+                         gint64 deadline, GError **error)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            data += n;
+            len -= (gsize)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (!wait_fd(fd, POLLOUT, deadline)) {
+                return control_error(error, path, "timed out sending the "
+                                     "request");
+            }
+        } else {
+            return control_error(error, path, "send: %s", g_strerror(errno));
+        }
+    }
+    return TRUE;
+}
+
+/* Reads up to and excluding the first newline, at most the reply limit. */
+static char *receive_line(int fd, const char *path, guint timeout_ms,
+                          gint64 deadline, gsize *out_len, GError **error)
+{
+    g_autofree char *buf = g_malloc(PVGPU_CONTROL_REPLY_MAX);
+    gsize len = 0;
+    for (;;) {
+        char *newline = memchr(buf, '\n', len);
+        if (newline != NULL) {
+            *newline = '\0';
+            *out_len = (gsize)(newline - buf);
+            return g_steal_pointer(&buf);
+        }
+        if (len == PVGPU_CONTROL_REPLY_MAX) {
+            control_error(error, path, "the reply is longer than %u bytes",
+                          PVGPU_CONTROL_REPLY_MAX);
+            return NULL;
+        }
+        ssize_t n = recv(fd, buf + len, PVGPU_CONTROL_REPLY_MAX - len, 0);
+        if (n > 0) {
+            len += (gsize)n;
+        } else if (n == 0) {
+            control_error(error, path, "the backend closed the connection "
+                          "without a complete reply");
+            return NULL;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            if (!wait_fd(fd, POLLIN, deadline)) {
+                control_error(error, path, "no reply within %u ms",
+                              timeout_ms);
+                return NULL;
+            }
+        } else {
+            control_error(error, path, "recv: %s", g_strerror(errno));
+            return NULL;
+        }
+    }
+}
+
+static JsonNode *parse_reply(const char *path, const char *line, gsize len,
+                             GError **error)
+{
+    if (memchr(line, '\0', len) != NULL) {
+        control_error(error, path, "the reply contains a NUL byte");
+        return NULL;
+    }
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(GError) parse_error = NULL;
+    if (!json_parser_load_from_data(parser, line, (gssize)len, &parse_error)) {
+        control_error(error, path, "the reply is not JSON: %s",
+                      parse_error->message);
+        return NULL;
+    }
+    JsonNode *root = json_parser_get_root(parser);
+    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+        control_error(error, path, "the reply is not a JSON object");
+        return NULL;
+    }
+    JsonObject *obj = json_node_get_object(root);
+    JsonNode *ok = json_object_get_member(obj, "ok");
+    if (ok == NULL || json_node_get_value_type(ok) != G_TYPE_BOOLEAN) {
+        control_error(error, path, "the reply has no boolean \"ok\"");
+        return NULL;
+    }
+    if (!json_node_get_boolean(ok)) {
+        JsonNode *msg = json_object_get_member(obj, "error");
+        const char *text = msg != NULL &&
+                                   json_node_get_value_type(msg) == G_TYPE_STRING
+                               ? json_node_get_string(msg)
+                               : "no reason given";
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_REFUSED,
+                    "the backend refused the request: %s", text);
+        return NULL;
+    }
+    return json_node_copy(root);
+}
+
+JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
+                                guint timeout_ms, GError **error)
+{
+    g_return_val_if_fail(request != NULL && JSON_NODE_HOLDS_OBJECT(request),
+                         NULL);
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    int fd = connect_socket(socket_path, deadline, error);
+    if (fd < 0) {
+        return NULL;
+    }
+    g_autofree char *json = json_to_string(request, FALSE);
+    g_autofree char *message = g_strconcat(json, "\n", NULL);
+    gsize len = 0;
+    g_autofree char *line = NULL;
+    if (send_all(fd, socket_path, message, strlen(message), deadline, error)) {
+        line = receive_line(fd, socket_path, timeout_ms, deadline, &len, error);
+    }
+    close(fd);
+    return line != NULL ? parse_reply(socket_path, line, len, error) : NULL;
+}
+
+JsonNode *pvgpu_control_command(const char *socket_path, const char *command,
+                                GError **error)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "command");
+    json_builder_add_string_value(builder, command);
+    json_builder_end_object(builder);
+    g_autoptr(JsonNode) request = json_builder_get_root(builder);
+    return pvgpu_control_request(socket_path, request, PVGPU_CONTROL_TIMEOUT_MS,
+                                 error);
+}

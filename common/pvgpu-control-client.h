@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Client of a backend control socket: newline-delimited JSON, one request
+ * and one reply line (at most 64 KiB) per connection.
+ */
+#ifndef PVGPU_CONTROL_CLIENT_H
+#define PVGPU_CONTROL_CLIENT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#define PVGPU_CONTROL_TIMEOUT_MS 2000u
+#define PVGPU_CONTROL_REPLY_MAX (64u * 1024u)
+
+/*
+ * Sends request (a JSON object) and returns the reply object. A reply with
+ * "ok": false becomes PVGPU_COMMON_ERROR_REFUSED carrying the backend's
+ * "error" text; connection failures, timeouts, oversized or malformed
+ * replies become PVGPU_COMMON_ERROR_CONTROL.
+ */
+JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
+                                guint timeout_ms, GError **error);
+
+/* {"command": command} with the default timeout. */
+JsonNode *pvgpu_control_command(const char *socket_path, const char *command,
+                                GError **error);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#include "pvgpu-xml.h"
+
+#include <libxml/parser.h>
+
+#include "pvgpu-error.h"
+
+xmlDoc *pvgpu_xml_parse(const char *data, gsize len, GError **error)
+{
+    if (len > G_MAXINT) {
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the domain XML is too large");
+        return NULL;
+    }
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL) {
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "cannot allocate an XML parser");
+        return NULL;
+    }
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, data, (int)len, "domain.xml", NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+    if (doc == NULL) {
+        const xmlError *e = &ctxt->lastError;
+        g_autofree char *msg = g_strstrip(g_strdup(
+            e->message != NULL ? e->message : "unknown error"));
+        g_autofree char *quoted = pvgpu_quote(msg);
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the domain XML is not well-formed (line %d): %s",
+                    e->line, quoted);
+    } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the domain XML must not contain a DTD");
+        g_clear_pointer(&doc, xmlFreeDoc);
+    } else if (xmlDocGetRootElement(doc) == NULL) {
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the domain XML has no root element");
+        g_clear_pointer(&doc, xmlFreeDoc);
+    }
+    xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+gboolean pvgpu_xml_is(const xmlNode *node, const char *name,
+                      const char *ns_href)
+{
+    if (node == NULL || node->type != XML_ELEMENT_NODE ||
+        !xmlStrEqual(node->name, (const xmlChar *)name)) {
+        return FALSE;
+    }
+    if (ns_href == NULL) {
+        return node->ns == NULL;
+    }
+    return node->ns != NULL &&
+           xmlStrEqual(node->ns->href, (const xmlChar *)ns_href);
+}
+
+xmlNode *pvgpu_xml_child(xmlNode *parent, const char *name,
+                         const char *ns_href)
+{
+    for (xmlNode *n = parent != NULL ? parent->children : NULL; n != NULL;
+         n = n->next) {
+        if (pvgpu_xml_is(n, name, ns_href)) {
+            return n;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs the libvirt hook binary as libvirt does (arguments, domain XML on
+ * stdin) with its paths pointed at a temporary directory, and checks what
+ * it leaves behind: the backend process, the runtime directory, its output.
+ *
+ * Usage: test-hook HOOK BACKEND FAILING_BACKEND
+ * BACKEND may be "" when pvgpu-backend is not built: the tests that need a
+ * running backend are then skipped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pvgpu-control-client.h"
+#include "pvgpu-domain.h"
+#include "pvgpu-xml.h"
+
+#define UUID "6a1f0c52-3d4e-4b8a-9c7d-0e1f2a3b4c5d"
+#define HOOK_DEADLINE_S 30
+#define PROCESS_DEADLINE_S 10
+#define MISMATCH_LINE \
+    "pvgpu: domain 'vm1': the QEMU command line does not match the pvgpu " \
+    "metadata; run: pvgpuctl sync vm1\n"
+
+static const char *hook_path;
+static const char *backend_path;
+static const char *failing_backend_source;
+
+typedef struct {
+    char *base;
+    char *runtime;
+    char *pidfile;
+    char *control;
+    char *device;
+    char *log;
+    char *qemu_conf;
+} Fixture;
+
+typedef struct {
+    gboolean exited;
+    int status;
+    char *out;
+    char *err;
+} HookResult;
+
+static void hook_result_free(HookResult *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+    g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HookResult, hook_result_free)
+
+static void write_file(const char *path, const char *text)
+{
+    g_autoptr(GError) error = NULL;
+    if (!g_file_set_contents(path, text, -1, &error)) {
+        print_error("%s\n", error->message);
+        fail();
+    }
+}
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        const char *name;
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            remove_tree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+static void write_qemu_conf(const Fixture *f, const char *user,
+                            const char *group)
+{
+    g_autofree char *text = g_strdup_printf(
+        "# written by test-hook\n#user = \"nobody\"\nuser = \"%s\"  # ok\n"
+        "group = '%s'\n", user, group);
+    write_file(f->qemu_conf, text);
+}
+
+static int setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    f->base = g_dir_make_tmp("pvgpu-hook-XXXXXX", NULL);
+    if (f->base == NULL || chmod(f->base, 0755) < 0) {
+        return -1;
+    }
+    g_autofree char *run = g_build_filename(f->base, "run", NULL);
+    g_autofree char *logs = g_build_filename(f->base, "log", NULL);
+    f->runtime = g_build_filename(run, UUID, NULL);
+    f->pidfile = g_build_filename(f->runtime, "backend.pid", NULL);
+    f->control = g_build_filename(f->runtime, "control.sock", NULL);
+    f->device = g_build_filename(f->runtime, "device.sock", NULL);
+    f->log = g_build_filename(logs, UUID ".log", NULL);
+    f->qemu_conf = g_build_filename(f->base, "qemu.conf", NULL);
+    g_setenv("PVGPU_RUNTIME_DIR", run, TRUE);
+    g_setenv("PVGPU_LOG_DIR", logs, TRUE);
+    g_setenv("PVGPU_QEMU_CONF", f->qemu_conf, TRUE);
+    g_setenv("PVGPU_HOOK_LAUNCHER", "direct", TRUE);
+    g_setenv("PVGPU_BACKEND", backend_path[0] ? backend_path : "/nonexistent",
+             TRUE);
+    g_autofree char *uid = g_strdup_printf("+%u", (unsigned)getuid());
+    g_autofree char *gid = g_strdup_printf("+%u", (unsigned)getgid());
+    write_qemu_conf(f, uid, gid);
+    *state = f;
+    return 0;
+}
+
+static gboolean read_pid(const char *pidfile, pid_t *pid)
+{
+    g_autofree char *text = NULL;
+    gint64 value = 0;
+    if (!g_file_get_contents(pidfile, &text, NULL, NULL) ||
+        !g_ascii_string_to_signed(g_strstrip(text), 10, 1, G_MAXINT32, &value,
+                                  NULL)) {
+        return FALSE;
+    }
+    *pid = (pid_t)value;
+    return TRUE;
+}
+
+/* Alive and not a zombie (orphans wait for PID 1 to reap them). */
+static gboolean process_alive(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+    g_autofree char *stat = NULL;
+    if (!g_file_get_contents(path, &stat, NULL, NULL)) {
+        return FALSE;
+    }
+    const char *state = strrchr(stat, ')');
+    return state != NULL && state[1] == ' ' && state[2] != 'Z' &&
+           state[2] != 'X';
+}
+
+static gboolean wait_process_gone(pid_t pid)
+{
+    gint64 deadline = g_get_monotonic_time() + PROCESS_DEADLINE_S * G_USEC_PER_SEC;
+    while (process_alive(pid)) {
+        if (g_get_monotonic_time() > deadline) {
+            return FALSE;
+        }
+        g_usleep(10000);
+    }
+    return TRUE;
+}
+
+/* Kills a backend the test left running; only ours (cmdline names base). */
+static void kill_leftover_backend(const Fixture *f)
+{
+    pid_t pid = 0;
+    g_autofree char *path = NULL;
+    g_autofree char *cmdline = NULL;
+    gsize len = 0;
+    if (!read_pid(f->pidfile, &pid)) {
+        return;
+    }
+    path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+    if (g_file_get_contents(path, &cmdline, &len, NULL) &&
+        memmem(cmdline, len, f->base, strlen(f->base)) != NULL) {
+        kill(pid, SIGKILL);
+        wait_process_gone(pid);
+    }
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    kill_leftover_backend(f);
+    remove_tree(f->base);
+    g_free(f->base);
+    g_free(f->runtime);
+    g_free(f->pidfile);
+    g_free(f->control);
+    g_free(f->device);
+    g_free(f->log);
+    g_free(f->qemu_conf);
+    g_free(f);
+    return 0;
+}
+
+typedef struct {
+    gboolean done;
+    GError *error;
+    char *out;
+    char *err;
+} Communication;
+
+static void communicated(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Communication *c = data;
+    g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &c->out,
+                                         &c->err, &c->error);
+    c->done = TRUE;
+}
+
+static gboolean wake(gpointer data)
+{
+    (void)data;
+    return G_SOURCE_CONTINUE;
+}
+
+/*
+ * Runs `hook vm1 OP SUB -` with stdin from a file and fd 5 open. Waiting for EOF on
+ * stdout and stderr also proves the backend did not inherit them: libvirt
+ * clients hang exactly when a hook's child keeps them open.
+ */
+static HookResult *run_hook_file(const char *input_path, const char *op,
+                                 const char *sub)
+{
+    g_autoptr(GMainContext) context = g_main_context_new();
+    g_main_context_push_thread_default(context);
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_set_stdin_file_path(launcher, input_path);
+    /* libvirt may leak descriptors into hooks: the backend must not get
+     * them (failing-backend.sh checks fds 4..9). */
+    int leaked = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(leaked >= 0);
+    g_subprocess_launcher_take_fd(launcher, leaked, 5);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) hook = g_subprocess_launcher_spawn(
+        launcher, &error, hook_path, "vm1", op, sub, "-", NULL);
+    assert_non_null(hook);
+
+    Communication c = { 0 };
+    g_subprocess_communicate_utf8_async(hook, NULL, NULL, communicated, &c);
+    g_autoptr(GSource) tick = g_timeout_source_new(50);
+    g_source_set_callback(tick, wake, NULL, NULL);
+    g_source_attach(tick, context);
+    gint64 deadline = g_get_monotonic_time() + HOOK_DEADLINE_S * G_USEC_PER_SEC;
+    while (!c.done && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(context, TRUE);
+    }
+    g_source_destroy(tick);
+    if (!c.done) {
+        g_subprocess_force_exit(hook);
+        print_error("hook %s %s: no EOF on its output within %d s (a child "
+                    "kept the hook's stdout or stderr?)\n", op, sub,
+                    HOOK_DEADLINE_S);
+        fail();
+    }
+    if (c.error != NULL) {
+        print_error("hook %s %s: %s\n", op, sub, c.error->message);
+        fail();
+    }
+    g_main_context_pop_thread_default(context);
+
+    HookResult *r = g_new0(HookResult, 1);
+    r->exited = g_subprocess_get_if_exited(hook);
+    r->status = r->exited ? g_subprocess_get_exit_status(hook) : -1;
+    r->out = c.out != NULL ? c.out : g_strdup("");
+    r->err = c.err != NULL ? c.err : g_strdup("");
+    assert_true(r->exited);
+    return r;
+}
+
+static HookResult *run_hook(const Fixture *f, const char *xml, const char *op,
+                            const char *sub)
+{
+    g_autofree char *input = g_build_filename(f->base, "input.xml", NULL);
+    write_file(input, xml);
+    return run_hook_file(input, op, sub);
+}
+
+/* Domain XML with metadata gpu_attrs; its <qemu:commandline> holds a user
+ * argument pair, then the pvgpu pair derived from cmdline_attrs (NULL: from
+ * gpu_attrs; "": no pvgpu pair). gpu_attrs NULL: no pvgpu metadata. */
+static char *domain_xml(const char *gpu_attrs, const char *cmdline_attrs)
+{
+    static const char *const format =
+        "<domain type='qemu' xmlns:qemu='" PVGPU_QEMU_NS "'>\n"
+        "  <name>vm1</name>\n"
+        "  <uuid>" UUID "</uuid>\n"
+        "  <metadata>\n"
+        "    <app:x xmlns:app='urn:example:app'/>\n%s"
+        "  </metadata>\n"
+        "  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>\n"
+        "  <qemu:commandline>\n"
+        "    <qemu:arg value='-set'/>\n"
+        "    <qemu:arg value='device.x.y=1'/>\n%s"
+        "  </qemu:commandline>\n"
+        "</domain>\n";
+    const char *source = cmdline_attrs != NULL ? cmdline_attrs : gpu_attrs;
+    g_autofree char *args = g_strdup("");
+    if (source != NULL && source[0] != '\0') {
+        g_autofree char *gpu = g_strdup_printf(
+            "    <pvgpu:gpu xmlns:pvgpu='" PVGPU_METADATA_NS "' %s/>\n",
+            source);
+        g_autofree char *plain = g_strdup_printf(format, gpu, "");
+        g_autoptr(xmlDoc) doc = pvgpu_xml_parse(plain, strlen(plain), NULL);
+        g_autoptr(PvgpuDomainConfig) config = NULL;
+        assert_true(pvgpu_domain_config_from_xml(doc, &config, NULL));
+        assert_non_null(config);
+        g_autoptr(GPtrArray) values = pvgpu_domain_qemu_args(config);
+        g_free(args);
+        args = g_strdup_printf("    <qemu:arg value='%s'/>\n"
+                               "    <qemu:arg value='%s'/>\n",
+                               (char *)values->pdata[0],
+                               (char *)values->pdata[1]);
+    }
+    g_autofree char *gpu = gpu_attrs == NULL ? g_strdup("") : g_strdup_printf(
+        "    <pvgpu:gpu xmlns:pvgpu='" PVGPU_METADATA_NS "' %s/>\n", gpu_attrs);
+    return g_strdup_printf(format, gpu, args);
+}
+
+static void assert_one_error_line(const HookResult *r, const char *part)
+{
+    if (!g_str_has_prefix(r->err, "pvgpu: ") ||
+        !g_str_has_suffix(r->err, "\n") ||
+        strchr(r->err, '\n') != r->err + strlen(r->err) - 1 ||
+        strstr(r->err, part) == NULL) {
+        print_error("stderr \"%s\" is not one \"pvgpu: \" line with \"%s\"\n",
+                    r->err, part);
+        fail();
+    }
+}
+
+static void assert_silent_success(const HookResult *r)
+{
+    if (r->status != 0 || r->out[0] != '\0' || r->err[0] != '\0') {
+        print_error("status %d, stdout \"%s\", stderr \"%s\"\n", r->status,
+                    r->out, r->err);
+        fail();
+    }
+}
+
+static gboolean exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static void require_backend(void)
+{
+    if (backend_path[0] == '\0') {
+        skip();
+    }
+}
+
+static JsonObject *backend_status(const Fixture *f, JsonNode **keep)
+{
+    g_autoptr(GError) error = NULL;
+    *keep = pvgpu_control_command(f->control, "status", &error);
+    if (*keep == NULL) {
+        print_error("%s\n", error->message);
+        fail();
+    }
+    return json_object_get_object_member(json_node_get_object(*keep),
+                                         "status");
+}
+
+static pid_t running_backend(const Fixture *f)
+{
+    pid_t pid = 0;
+    assert_true(read_pid(f->pidfile, &pid));
+    assert_true(process_alive(pid));
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *status = backend_status(f, &node);
+    assert_non_null(status);
+    assert_int_equal(json_object_get_int_member(status, "pid"), pid);
+    return pid;
+}
+
+static void prepare(const Fixture *f, const char *xml)
+{
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_silent_success(r);
+}
+
+static void test_not_ours(void **state)
+{
+    Fixture *f = *state;
+    static const char *const ops[][2] = {
+        { "prepare", "begin" }, { "start", "begin" }, { "started", "begin" },
+        { "stopped", "end" },   { "release", "end" }, { "reconnect", "begin" },
+        { "migrate", "begin" }, { "restore", "begin" },
+    };
+    g_autofree char *plain = domain_xml(NULL, "");
+    /* a gpu element of another namespace is not ours either */
+    g_autofree char *other = g_strdup_printf(
+        "%.*s<gpu:gpu xmlns:gpu='urn:example:gpu' shmem='3M'/>%s",
+        (int)(strstr(plain, "  </metadata>") - plain), plain,
+        strstr(plain, "  </metadata>"));
+    const char *inputs[] = { plain, other };
+    for (guint i = 0; i < G_N_ELEMENTS(inputs); i++) {
+        for (guint j = 0; j < G_N_ELEMENTS(ops); j++) {
+            g_autoptr(HookResult) r = run_hook(f, inputs[i], ops[j][0],
+                                               ops[j][1]);
+            assert_silent_success(r);
+        }
+    }
+    g_autofree char *run = g_path_get_dirname(f->runtime);
+    assert_false(exists(run));
+}
+
+static void test_other_operations_ignored(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *xml = domain_xml("shmem='3M'", "shmem='256M'");
+    static const char *const ops[][2] = {
+        { "attach", "begin" }, { "prepare", "end" }, { "release", "begin" },
+        { "bogus", "-" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++) {
+        g_autoptr(HookResult) r = run_hook(f, xml, ops[i][0], ops[i][1]);
+        assert_silent_success(r);
+    }
+    assert_false(exists(f->runtime));
+}
+
+static void test_prepare_and_release(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    g_autofree char *xml = domain_xml("shmem='64M' display='800x600'", NULL);
+    prepare(f, xml);
+
+    struct stat st;
+    assert_int_equal(lstat(f->runtime, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0750);
+    assert_int_equal(lstat(f->device, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0660);
+    pid_t pid = running_backend(f);
+
+    /* The device socket listens for QEMU */
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    g_strlcpy(addr.sun_path, f->device, sizeof(addr.sun_path));
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    close(fd);
+
+    for (const char *op = "start"; op != NULL;
+         op = strcmp(op, "start") == 0 ? "started" : NULL) {
+        g_autoptr(HookResult) r = run_hook(f, xml, op, "begin");
+        assert_silent_success(r);
+    }
+
+    g_autoptr(HookResult) stopped = run_hook(f, xml, "stopped", "end");
+    assert_silent_success(stopped);
+    assert_true(wait_process_gone(pid));
+    assert_false(exists(f->runtime));
+    g_autoptr(HookResult) release = run_hook(f, xml, "release", "end");
+    assert_silent_success(release);
+    assert_true(exists(f->log));
+}
+
+/* stdin from /dev/null, stdout and stderr into the log, fd 3 the socket. */
+static void test_backend_is_detached(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    pid_t pid = running_backend(f);
+    static const char *const expected[] = { "/dev/null", NULL, NULL };
+    for (int fd = 0; fd <= 3; fd++) {
+        g_autofree char *link = g_strdup_printf("/proc/%d/fd/%d", (int)pid, fd);
+        g_autofree char *target = g_file_read_link(link, NULL);
+        assert_non_null(target);
+        if (fd == 3) {
+            assert_true(g_str_has_prefix(target, "socket:"));
+        } else {
+            assert_string_equal(target, expected[fd] ? expected[fd] : f->log);
+        }
+    }
+    g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", (int)pid);
+    g_autofree char *stat = NULL;
+    assert_true(g_file_get_contents(stat_path, &stat, NULL, NULL));
+    /* fields after ") ": state ppid pgrp session; a new session: sid == pid */
+    int ppid = 0, pgrp = 0, session = 0;
+    assert_int_equal(sscanf(strrchr(stat, ')') + 2, "%*c %d %d %d", &ppid,
+                            &pgrp, &session), 3);
+    assert_int_equal(session, pid);
+    g_autoptr(HookResult) r = run_hook(f, xml, "release", "end");
+    assert_silent_success(r);
+    assert_true(wait_process_gone(pid));
+}
+
+static void test_prepare_replaces_stale_backend(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    pid_t first = running_backend(f);
+    prepare(f, xml);
+    pid_t second = running_backend(f);
+    assert_int_not_equal(first, second);
+    assert_true(wait_process_gone(first));
+}
+
+static void test_invalid_metadata(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *xml = domain_xml("shmem='3M'", "shmem='4M'");
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 1);
+    assert_one_error_line(r, "pvgpu: domain 'vm1': shmem '3M' must be a power "
+                             "of two between 4M and 64G");
+    assert_string_equal(r->out, "");
+    assert_false(exists(f->runtime));
+}
+
+static void test_not_well_formed(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(HookResult) r = run_hook(f, "<domain><name>vm1", "prepare",
+                                       "begin");
+    assert_int_equal(r->status, 1);
+    assert_one_error_line(r, "is not well-formed");
+}
+
+static void test_commandline_mismatch(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *stale = domain_xml("shmem='256M'", "shmem='512M'");
+    g_autoptr(HookResult) r = run_hook(f, stale, "prepare", "begin");
+    assert_int_equal(r->status, 1);
+    assert_string_equal(r->err, MISMATCH_LINE);
+    assert_false(exists(f->runtime));
+
+    g_autofree char *missing = domain_xml("shmem='256M'", "");
+    g_autoptr(HookResult) r2 = run_hook(f, missing, "prepare", "begin");
+    assert_int_equal(r2->status, 1);
+    assert_string_equal(r2->err, MISMATCH_LINE);
+}
+
+static void test_missing_backend(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *missing = g_build_filename(f->base, "no-backend", NULL);
+    g_setenv("PVGPU_BACKEND", missing, TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 2);
+    g_autofree char *part = g_strdup_printf(
+        "the pvgpu backend %s is missing or not executable", missing);
+    assert_one_error_line(r, part);
+    assert_false(exists(f->runtime));
+}
+
+static void test_backend_dies_during_start(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *script = g_build_filename(f->base, "failing-backend",
+                                               NULL);
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(failing_backend_source, &text, NULL, NULL));
+    write_file(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    g_setenv("PVGPU_BACKEND", script, TRUE);
+
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 2);
+    /* status 2 (not 8 or 9): fd 3 was a socket and fds 4..9 were closed */
+    assert_one_error_line(r, "the pvgpu backend exited with status 2 during "
+                             "start-up: ");
+    assert_non_null(strstr(r->err, "pvgpu-backend: cannot open display :0"));
+    assert_non_null(strstr(r->err, f->log));
+    assert_false(exists(f->runtime));
+    g_autofree char *log = NULL;
+    assert_true(g_file_get_contents(f->log, &log, NULL, NULL));
+    assert_non_null(strstr(log, "--fd=3 --control-socket="));
+}
+
+static void test_started_with_dead_backend(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    pid_t pid = running_backend(f);
+    kill(pid, SIGKILL);
+    assert_true(wait_process_gone(pid));
+    g_autoptr(HookResult) r = run_hook(f, xml, "started", "begin");
+    assert_int_equal(r->status, 2);
+    assert_one_error_line(r, "the pvgpu backend is no longer running");
+}
+
+static void test_reconnect_restarts_dead_backend(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    pid_t old = running_backend(f);
+
+    g_autoptr(HookResult) alive = run_hook(f, xml, "reconnect", "begin");
+    assert_silent_success(alive);
+    assert_int_equal(running_backend(f), old);
+
+    kill(old, SIGKILL);
+    assert_true(wait_process_gone(old));
+    g_autoptr(HookResult) r = run_hook(f, xml, "reconnect", "begin");
+    assert_silent_success(r);
+    pid_t new_pid = running_backend(f);
+    assert_int_not_equal(new_pid, old);
+
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    g_strlcpy(addr.sun_path, f->device, sizeof(addr.sun_path));
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    close(fd);
+}
+
+/* libvirt kills the VM when reconnect fails: always 0, but say why. */
+static void test_reconnect_failure_exits_zero(void **state)
+{
+    Fixture *f = *state;
+    g_setenv("PVGPU_BACKEND", "/nonexistent/pvgpu-backend", TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "reconnect", "begin");
+    assert_int_equal(r->status, 0);
+    assert_one_error_line(r, "is missing or not executable");
+
+    g_autofree char *invalid = domain_xml("shmem='3M'", "shmem='4M'");
+    g_autoptr(HookResult) r2 = run_hook(f, invalid, "reconnect", "begin");
+    assert_int_equal(r2->status, 0);
+    assert_one_error_line(r2, "shmem '3M'");
+}
+
+static void check_filter(const Fixture *f, const char *op)
+{
+    g_autofree char *stale = domain_xml("shmem='256M'", "shmem='1G'");
+    g_autoptr(HookResult) r = run_hook(f, stale, op, "begin");
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->err, "");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(xmlDoc) doc = pvgpu_xml_parse(r->out, strlen(r->out), &error);
+    assert_non_null(doc);
+    g_autoptr(PvgpuDomainConfig) config = NULL;
+    assert_true(pvgpu_domain_config_from_xml(doc, &config, &error));
+    assert_non_null(config);
+    assert_true(config->shmem_size == (G_GUINT64_CONSTANT(256) << 20));
+    if (!pvgpu_domain_check_commandline(doc, config, &error)) {
+        print_error("%s\n", error->message);
+        fail();
+    }
+    assert_non_null(strstr(r->out, "shmem_size=256M,backend_pipe="));
+    assert_null(strstr(r->out, "shmem_size=1G"));
+    const char *user_arg = strstr(r->out, "device.x.y=1");
+    assert_non_null(user_arg);
+    assert_true(user_arg < strstr(r->out, "pvgpu,id=pvgpu0"));
+    assert_non_null(strstr(r->out, "urn:example:app"));
+    assert_false(exists(f->runtime)); /* a filter starts nothing */
+}
+
+static void test_migrate_filter(void **state)
+{
+    check_filter(*state, "migrate");
+}
+
+static void test_restore_filter(void **state)
+{
+    check_filter(*state, "restore");
+}
+
+/* A pidfile naming a process that is not this domain's backend. */
+static void test_release_spares_foreign_pid(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    GPid sleeper = 0;
+    const char *argv[] = { "sleep", "60", NULL };
+    assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                              NULL, NULL, &sleeper, &error));
+    assert_int_equal(g_mkdir_with_parents(f->runtime, 0750), 0);
+    g_autofree char *pid_text = g_strdup_printf("%d\n", (int)sleeper);
+    write_file(f->pidfile, pid_text);
+
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "release", "end");
+    assert_silent_success(r);
+    gboolean survived = process_alive(sleeper);
+    kill(sleeper, SIGKILL);
+    waitpid(sleeper, NULL, 0);
+    assert_true(survived);
+    assert_false(exists(f->runtime));
+}
+
+static void test_release_keeps_foreign_files(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(g_mkdir_with_parents(f->runtime, 0750), 0);
+    g_autofree char *notes = g_build_filename(f->runtime, "notes.txt", NULL);
+    write_file(notes, "mine");
+    write_file(f->pidfile, "1\n"); /* init is never the backend */
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "release", "end");
+    assert_int_equal(r->status, 0);
+    assert_one_error_line(r, "it holds files pvgpu did not create");
+    assert_true(exists(notes));
+    assert_false(exists(f->pidfile));
+}
+
+static void test_oversized_input(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *input = g_build_filename(f->base, "huge.xml", NULL);
+    write_file(input, "");
+    assert_int_equal(truncate(input, (17 << 20)), 0);
+    g_autoptr(HookResult) r = run_hook_file(input, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    assert_one_error_line(r, "larger than 16 MiB");
+}
+
+/* The runtime directory and socket belong to the qemu.conf user, and so
+ * does the backend process. Needs root and the libvirt-qemu user. */
+static void test_qemu_conf_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    struct passwd *pw = getpwnam("libvirt-qemu");
+    if (geteuid() != 0 || pw == NULL) {
+        skip();
+    }
+    uid_t uid = pw->pw_uid;
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    struct stat st;
+    assert_int_equal(lstat(f->runtime, &st), 0);
+    assert_int_equal(st.st_uid, uid);
+    gid_t dir_gid = st.st_gid;
+    assert_int_equal(lstat(f->device, &st), 0);
+    assert_int_equal(st.st_uid, uid);
+    assert_int_equal(st.st_gid, dir_gid);
+    pid_t pid = running_backend(f);
+    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *status = NULL;
+    assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
+    g_autofree char *uid_line = g_strdup_printf("\nUid:\t%u\t%u\t", uid, uid);
+    assert_non_null(strstr(status, uid_line));
+}
+
+static void test_qemu_conf_unknown_user(void **state)
+{
+    Fixture *f = *state;
+    write_qemu_conf(f, "no-such-user-pvgpu", "root");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    assert_one_error_line(r, "sets user = \"no-such-user-pvgpu\", which does "
+                             "not exist");
+    assert_false(exists(f->runtime));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        g_printerr("usage: %s HOOK BACKEND FAILING_BACKEND\n", argv[0]);
+        return 2;
+    }
+    /* meson passes built programs relative to the build directory */
+    hook_path = g_canonicalize_filename(argv[1], NULL);
+    backend_path = argv[2][0] != '\0' ? g_canonicalize_filename(argv[2], NULL)
+                                       : "";
+    failing_backend_source = argv[3];
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_not_ours),
+        T(test_other_operations_ignored),
+        T(test_prepare_and_release),
+        T(test_backend_is_detached),
+        T(test_prepare_replaces_stale_backend),
+        T(test_invalid_metadata),
+        T(test_not_well_formed),
+        T(test_commandline_mismatch),
+        T(test_missing_backend),
+        T(test_backend_dies_during_start),
+        T(test_started_with_dead_backend),
+        T(test_reconnect_restarts_dead_backend),
+        T(test_reconnect_failure_exits_zero),
+        T(test_migrate_filter),
+        T(test_restore_filter),
+        T(test_release_spares_foreign_pid),
+        T(test_release_keeps_foreign_files),
+        T(test_oversized_input),
+        T(test_qemu_conf_owner),
+        T(test_qemu_conf_unknown_user),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,528 @@
+#!/usr/bin/env bash
+# End-to-end tests with a real libvirt daemon, our QEMU build, the pvgpu
+# hook, pvgpu-backend and pvgpuctl. Output: TAP, one line per case.
+#
+#   e2e.sh --qemu=PATH --hook=PATH --backend=PATH --pvgpuctl=PATH
+#          --subreaper=PATH --schema-dir=DIR --env-script=PATH --template=PATH
+#
+# Needs root. It (re)starts the system libvirtd through
+# scripts/libvirtd-env.sh with the hook of the build tree, and stops it at
+# the end (which also restores /etc/libvirt/qemu.conf). Test domains carry
+# the description below; leftovers of an earlier run are removed, a foreign
+# domain of the same name is never touched (the cases using it fail).
+set -uo pipefail
+
+marker_description="pvgpu end-to-end test domain"
+uri=qemu:///system
+export LIBVIRT_DEFAULT_URI=$uri
+
+qemu="" hook="" backend="" pvgpuctl="" subreaper="" schema_dir="" env_script="" template=""
+checker=$(dirname "$0")/e2e-check.py
+for arg in "$@"; do
+    case $arg in
+        --qemu=*) qemu=${arg#*=} ;;
+        --hook=*) hook=${arg#*=} ;;
+        --backend=*) backend=${arg#*=} ;;
+        --pvgpuctl=*) pvgpuctl=${arg#*=} ;;
+        --subreaper=*) subreaper=${arg#*=} ;;
+        --schema-dir=*) schema_dir=${arg#*=} ;;
+        --env-script=*) env_script=${arg#*=} ;;
+        --template=*) template=${arg#*=} ;;
+        *) echo "Bail out! unknown argument $arg"; exit 1 ;;
+    esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "1..0 # SKIP needs root (starts the system libvirtd)"
+    exit 0
+fi
+for need in qemu hook backend pvgpuctl subreaper env_script template; do
+    value=${!need}
+    if [ -z "$value" ] || [ ! -e "$value" ]; then
+        echo "Bail out! --${need//_/-}=${value}: no such file"
+        exit 1
+    fi
+done
+[ -d "$schema_dir" ] || { echo "Bail out! --schema-dir=$schema_dir: no such directory"; exit 1; }
+for tool in libvirtd virsh python3; do
+    command -v "$tool" >/dev/null || { echo "Bail out! $tool not installed (run scripts/setup.sh)"; exit 1; }
+done
+
+backend=$(realpath "$backend")
+# Short: socket paths below it must stay under 108 bytes.
+work=$(mktemp -d /run/pvgpu-e2e.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
+runtime=$work/run
+logs=$work/log
+sanitizer=$work/sanitizer
+mkdir -p "$runtime" "$logs" "$sanitizer" "$work/xml" "$work/cases"
+
+# What pvgpuctl (run here) and the hook (run by libvirt, through the
+# wrapper libvirtd-env.sh writes) both see.
+export PVGPU_RUNTIME_DIR=$runtime
+export PVGPU_LOG_DIR=$logs
+export PVGPU_SCHEMA_DIR=$schema_dir
+hook_env=(
+    "PVGPU_BACKEND=$backend"
+    "PVGPU_HOOK_LAUNCHER=direct"
+    "PVGPU_RUNTIME_DIR=$runtime"
+    "PVGPU_LOG_DIR=$logs"
+    "PVGPU_SCHEMA_DIR=$schema_dir"
+    # Sanitizer reports of the hook and the backend go to files that the
+    # last case checks; libvirt would only show them for a failing start.
+    "ASAN_OPTIONS=detect_leaks=1:log_path=$sanitizer/asan"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$sanitizer/ubsan"
+)
+export PVGPU_SUBREAPER=$subreaper
+
+# ---------------------------------------------------------------- helpers
+# Every helper below runs inside a case's subshell; fail ends the case.
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+virsh_() { virsh -q -c "$uri" "$@"; }
+
+libvirtd_env() {
+    local action=$1; shift
+    if [ "$action" = stop ]; then
+        bash "$env_script" stop
+    else
+        local args=(--hook "$hook") assignment
+        for assignment in "${hook_env[@]}" "$@"; do
+            args+=(--hook-env "$assignment")
+        done
+        bash "$env_script" "$action" "${args[@]}"
+    fi
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds.
+# The deadline only bounds a hang; the cases assert the final state.
+wait_for() {
+    local what=$1 seconds=$2; shift 2
+    local deadline=$((SECONDS + seconds))
+    until "$@"; do
+        [ $SECONDS -lt $deadline ] || fail "still not true after ${seconds}s: $what"
+        sleep 0.1
+    done
+}
+
+# A process is alive when it exists and is not a zombie.
+pid_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }   # the state follows the command name, which may hold spaces
+    [ -n "$stat" ] && [ "${stat%% *}" != Z ]
+}
+
+# Backends of this run: any process whose command line names our runtime dir.
+backend_pids() {
+    local pid
+    for pid in $(pgrep -f -- "--control-socket=$runtime/"); do
+        pid_alive "$pid" && echo "$pid"
+    done
+    return 0
+}
+
+domain_xml() {
+    sed -e "s|@NAME@|$1|" -e "s|@EMULATOR@|$qemu|" \
+        -e "s|<on_poweroff>|<description>$marker_description</description>\n  <on_poweroff>|" \
+        "$template"
+}
+
+define_domain() {
+    domain_xml "$1" > "$work/xml/$1.xml"
+    virsh_ define "$work/xml/$1.xml" >/dev/null || fail "virsh define $1"
+}
+
+# Removes a test domain left by an earlier case or run (only ours).
+remove_domain() {
+    local name=$1
+    virsh_ dominfo "$name" >/dev/null 2>&1 || return 0
+    virsh_ desc "$name" | grep -qxF "$marker_description" \
+        || fail "domain $name exists and is not a test domain; not touching it"
+    virsh_ destroy "$name" >/dev/null 2>&1
+    virsh_ undefine "$name" >/dev/null || fail "virsh undefine $name"
+}
+
+uuid_of() { virsh_ domuuid "$1"; }
+runtime_dir_of() { echo "$runtime/$(uuid_of "$1")"; }
+
+domstate() { virsh_ domstate "$1" 2>/dev/null | head -n1; }
+
+# The QEMU process of a running domain, from libvirt's pidfile.
+qemu_pid_of() { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
+
+backend_pid_of() {
+    local pidfile
+    pidfile=$(runtime_dir_of "$1")/backend.pid
+    [ -f "$pidfile" ] || fail "no pidfile $pidfile"
+    tr -d '[:space:]' < "$pidfile"
+}
+
+check() { python3 "$checker" "$@"; }
+
+# json EXPRESSION < json: prints a value of the document `d` as JSON.
+json() { check json "$1"; }
+
+# json_is JSON EXPRESSION VALUE: the expression's value, as JSON, is VALUE.
+json_is() {
+    local got
+    got=$(json "$2" <<<"$1") || return 1
+    [ "$got" = "$3" ] || { echo "$2 is $got, want $3" >&2; return 1; }
+}
+
+backend_status() {
+    check control "$(runtime_dir_of "$1")/control.sock" '{"command":"status"}'
+}
+
+backend_connected_and_ready() {
+    local status
+    status=$(backend_status "$1" 2>/dev/null) || return 1
+    [ "$(json 'd["ok"] and d["status"]["connected"] and d["status"]["ready"]' <<<"$status")" = true ]
+}
+
+# libvirt runs the reconnect hook inside a job on the domain after a daemon
+# start; a monitor command needs a job too, so it returns only after that.
+wait_for_reconnect() {
+    virsh_ qemu-monitor-command "$1" --hmp 'info version' >/dev/null \
+        || fail "monitor of $1 unreachable after the libvirtd restart"
+}
+
+start_domain() {
+    virsh_ start "$1" >/dev/null || fail "virsh start $1"
+}
+
+# A defined, pvgpu-enabled, running domain with a connected backend.
+running_pvgpu_domain() {
+    local name=$1
+    remove_domain "$name"
+    define_domain "$name"
+    "$pvgpuctl" enable "$name" --shmem 256M >/dev/null || fail "pvgpuctl enable $name"
+    start_domain "$name"
+    wait_for "backend of $name connected and ready" 30 backend_connected_and_ready "$name"
+}
+
+# Nothing of a pvgpu domain may be left after it stopped.
+assert_cleaned_up() {
+    local name=$1 dir=$2 pid=${3:-}
+    [ ! -e "$dir" ] || fail "runtime dir $dir left behind: $(ls -la "$dir")"
+    if [ -n "$pid" ] && pid_alive "$pid"; then
+        fail "backend pid $pid still running"
+    fi
+    local left
+    left=$(backend_pids)
+    [ -z "$left" ] || fail "backend processes left: $left"
+}
+
+# pvgpuctl_json_expect DOMAIN JSON HEALTH: `pvgpuctl status DOMAIN --json`
+# describes the running DOMAIN with this health; when ok, also connected
+# and ready, with the backend of the pidfile (live values only: the
+# format itself is checked by pvgpuctl's golden tests).
+pvgpuctl_json_expect() {
+    local name=$1 out=$2 health=$3
+    json_is "$out" 'd["name"]' "\"$name\"" &&
+        json_is "$out" 'd["uuid"]' "\"$(uuid_of "$name")\"" &&
+        json_is "$out" 'd["state"]' '"running"' &&
+        json_is "$out" 'd["health"]' "\"$health\"" || return 1
+    [ "$health" = ok ] || return 0
+    json_is "$out" 'd["connected"] and d["ready"]' true &&
+        json_is "$out" 'd["backend_pid"]' "$(backend_pid_of "$name")" &&
+        json_is "$out" 'd["shmem_size"]' $((256 << 20))
+}
+
+# ------------------------------------------------------------------ cases
+
+case_libvirtd_starts() {
+    libvirtd_env restart || fail "libvirtd-env.sh restart"
+    bash "$env_script" status || fail "libvirtd-env.sh status says not running"
+    [ -x /etc/libvirt/hooks/qemu.d/pvgpu ] || fail "hook not installed"
+    grep -qF "$hook" /etc/libvirt/hooks/qemu.d/pvgpu || fail "installed hook does not run $hook"
+    virsh_ list --all >/dev/null || fail "virsh cannot talk to libvirtd"
+    # Idempotent: a second start keeps the same daemon.
+    local before after
+    before=$(pgrep -x libvirtd) || fail "no libvirtd process"
+    libvirtd_env start || fail "second libvirtd-env.sh start"
+    after=$(pgrep -x libvirtd)
+    [ "$before" = "$after" ] || fail "second start replaced libvirtd ($before -> $after)"
+}
+
+case_plain_domain_untouched() {
+    remove_domain plain-vm
+    define_domain plain-vm
+    local before
+    before=$(virsh_ dumpxml --inactive plain-vm)
+    start_domain plain-vm
+    [ "$(domstate plain-vm)" = running ] || fail "plain-vm not running"
+    [ ! -e "$(runtime_dir_of plain-vm)" ] || fail "runtime dir created for a domain without pvgpu"
+    [ -z "$(backend_pids)" ] || fail "a backend runs for a domain without pvgpu"
+    local pci
+    pci=$(virsh_ qemu-monitor-command plain-vm --hmp 'info pci')
+    ! grep -qi '1af4:10f0' <<<"$pci" || fail "plain-vm has a pvgpu device"
+    virsh_ destroy plain-vm >/dev/null || fail "virsh destroy plain-vm"
+    [ "$(virsh_ dumpxml --inactive plain-vm)" = "$before" ] || fail "plain-vm's definition changed"
+    remove_domain plain-vm
+}
+
+case_enable_writes_definition() {
+    remove_domain win-vm
+    define_domain win-vm
+    "$pvgpuctl" enable win-vm --shmem 256M || fail "pvgpuctl enable win-vm --shmem 256M"
+    local xml uuid
+    xml=$(virsh_ dumpxml --inactive win-vm)
+    uuid=$(uuid_of win-vm)
+    check definition "$uuid" "$runtime" <<<"$xml" || fail "definition after enable: $xml"
+}
+
+case_start_runs_backend() {
+    running_pvgpu_domain win-vm
+    local dir pid
+    dir=$(runtime_dir_of win-vm)
+    pid=$(backend_pid_of win-vm)
+    pid_alive "$pid" || fail "backend pid $pid from the pidfile is not running"
+    [ "$(readlink "/proc/$pid/exe")" = "$backend" ] || fail "pid $pid is not $backend"
+    local cmdline
+    cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+    grep -qF -- "--control-socket=$dir/control.sock" <<<"$cmdline" || fail "backend command line: $cmdline"
+    grep -qF -- "--pidfile=$dir/backend.pid" <<<"$cmdline" || fail "backend command line: $cmdline"
+    [ -S "$dir/device.sock" ] || fail "no device socket $dir/device.sock"
+    [ -S "$dir/control.sock" ] || fail "no control socket $dir/control.sock"
+    [ "$(backend_pids)" = "$pid" ] || fail "expected exactly one backend, found: $(backend_pids)"
+    # The backend must not hold libvirt's hook pipes (it would hang virsh).
+    local fd target
+    for fd in 0 1 2; do
+        target=$(readlink "/proc/$pid/fd/$fd" 2>/dev/null) || continue
+        case $target in pipe:*) fail "backend fd $fd is a pipe ($target), inherited from the hook" ;; esac
+    done
+}
+
+case_device_connected() {
+    backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
+    local status
+    status=$(backend_status win-vm) || fail "control socket status request"
+    [ "$(json 'd["status"]["shmem_size"]' <<<"$status")" = $((256 << 20)) ] \
+        || fail "backend shmem_size: $status"
+    [ "$(json 'd["status"]["pid"]' <<<"$status")" = "$(backend_pid_of win-vm)" ] \
+        || fail "backend status pid differs from the pidfile: $status"
+
+    local out rc=0
+    out=$("$pvgpuctl" status win-vm --json) || rc=$?
+    [ $rc -eq 0 ] || fail "pvgpuctl status win-vm --json exited $rc: $out"
+    pvgpuctl_json_expect win-vm "$out" ok || fail "pvgpuctl status win-vm --json: $out"
+    out=$("$pvgpuctl" status win-vm) || fail "pvgpuctl status win-vm exited $?: $out"
+    grep -qE '^Health: +ok$' <<<"$out" || fail "pvgpuctl status text, health not ok: $out"
+    grep -qE '^Connected: +yes$' <<<"$out" || fail "pvgpuctl status text, not connected: $out"
+    grep -qE "^Backend PID: +$(backend_pid_of win-vm)\$" <<<"$out" \
+        || fail "pvgpuctl status text, not the pidfile's backend: $out"
+
+    # QEMU's view of the same device: 1af4:10f0, class 0300, at 00:1e.0.
+    local pci
+    pci=$(virsh_ qemu-monitor-command win-vm '{"execute":"query-pci"}') || fail "QMP query-pci"
+    check query-pci <<<"$pci" || fail "QMP query-pci: $pci"
+    virsh_ qemu-monitor-command win-vm --hmp 'info pci' | grep -qi 'PCI device 1af4:10f0' \
+        || fail "HMP info pci does not list 1af4:10f0"
+}
+
+case_screenshot_without_scanout() {
+    backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
+    local png=$work/shot.png out rc=0
+    out=$("$pvgpuctl" screenshot win-vm "$png" 2>&1) || rc=$?
+    [ $rc -eq 1 ] || fail "pvgpuctl screenshot without a scanout exited $rc (want 1): $out"
+    grep -qi 'scanout' <<<"$out" || fail "screenshot error does not mention the missing scanout: $out"
+    [ ! -e "$png" ] || fail "a failed screenshot left $png"
+    backend_connected_and_ready win-vm || fail "backend unhealthy after a refused screenshot"
+}
+
+case_destroy_cleans_up() {
+    backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
+    local dir pid
+    dir=$(runtime_dir_of win-vm)
+    pid=$(backend_pid_of win-vm)
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
+    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state after destroy: $(domstate win-vm)"
+    assert_cleaned_up win-vm "$dir" "$pid"
+}
+
+case_backend_crash() {
+    running_pvgpu_domain win-vm
+    local pid qemu_pid out rc=0
+    pid=$(backend_pid_of win-vm)
+    qemu_pid=$(qemu_pid_of win-vm)
+    kill -KILL "$pid"
+    wait_for "killed backend $pid gone" 10 eval "! pid_alive $pid"
+    out=$("$pvgpuctl" status win-vm) || rc=$?
+    [ $rc -eq 3 ] || fail "pvgpuctl status after a backend crash exited $rc (want 3): $out"
+    grep -qE '^Health: +unreachable$' <<<"$out" || fail "pvgpuctl status text after a backend crash: $out"
+    rc=0
+    out=$("$pvgpuctl" status win-vm --json) || rc=$?
+    [ $rc -eq 3 ] || fail "pvgpuctl status --json after a backend crash exited $rc (want 3): $out"
+    pvgpuctl_json_expect win-vm "$out" unreachable || fail "pvgpuctl status --json after a backend crash: $out"
+    [ "$(domstate win-vm)" = running ] || fail "win-vm state after the backend crash: $(domstate win-vm)"
+    pid_alive "$qemu_pid" || fail "QEMU (pid $qemu_pid) died with the backend"
+    local dir
+    dir=$(runtime_dir_of win-vm)
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm after the backend crash"
+    assert_cleaned_up win-vm "$dir"
+}
+
+case_libvirtd_restart_keeps_backend() {
+    running_pvgpu_domain win-vm
+    local pid qemu_pid
+    pid=$(backend_pid_of win-vm)
+    qemu_pid=$(qemu_pid_of win-vm)
+    libvirtd_env restart || fail "libvirtd-env.sh restart"
+    wait_for_reconnect win-vm
+    [ "$(domstate win-vm)" = running ] || fail "win-vm state after the restart: $(domstate win-vm)"
+    [ "$(qemu_pid_of win-vm)" = "$qemu_pid" ] || fail "QEMU pid changed over the restart"
+    pid_alive "$qemu_pid" || fail "QEMU died over the restart"
+    [ "$(backend_pid_of win-vm)" = "$pid" ] || fail "reconnect replaced a healthy backend"
+    pid_alive "$pid" || fail "backend died over the restart"
+    [ "$(backend_pids)" = "$pid" ] || fail "expected exactly one backend, found: $(backend_pids)"
+    backend_connected_and_ready win-vm || fail "backend not connected after the restart"
+}
+
+case_libvirtd_restart_restarts_backend() {
+    backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
+    local pid qemu_pid
+    pid=$(backend_pid_of win-vm)
+    qemu_pid=$(qemu_pid_of win-vm)
+    kill -KILL "$pid"
+    wait_for "killed backend $pid gone" 10 eval "! pid_alive $pid"
+    libvirtd_env restart || fail "libvirtd-env.sh restart"
+    wait_for_reconnect win-vm
+    [ "$(domstate win-vm)" = running ] || fail "win-vm state after the restart: $(domstate win-vm)"
+    [ "$(qemu_pid_of win-vm)" = "$qemu_pid" ] || fail "QEMU pid changed over the restart"
+    local new
+    new=$(backend_pid_of win-vm)
+    [ "$new" != "$pid" ] || fail "pidfile still names the killed backend $pid"
+    pid_alive "$new" || fail "no backend running after reconnect (pidfile: $new)"
+    wait_for "device reconnected to the new backend" 60 backend_connected_and_ready win-vm
+    local out
+    out=$("$pvgpuctl" status win-vm --json) || fail "pvgpuctl status after reconnect exited $?: $out"
+    pvgpuctl_json_expect win-vm "$out" ok || fail "pvgpuctl status --json after reconnect: $out"
+    local dir
+    dir=$(runtime_dir_of win-vm)
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
+    assert_cleaned_up win-vm "$dir" "$new"
+}
+
+case_invalid_metadata_refused() {
+    remove_domain win-vm
+    define_domain win-vm
+    "$pvgpuctl" enable win-vm --shmem 256M >/dev/null || fail "pvgpuctl enable"
+    local xml=$work/xml/win-vm-3M.xml
+    virsh_ dumpxml --inactive win-vm | sed 's/\(<pvgpu:gpu[^>]* shmem="\)[^"]*"/\13M"/' > "$xml"
+    grep -q 'shmem="3M"' "$xml" || fail "could not edit the metadata: $(cat "$xml")"
+    virsh_ define "$xml" >/dev/null || fail "virsh define of the edited XML"
+    local out rc=0
+    out=$(virsh_ start win-vm 2>&1) || rc=$?
+    [ $rc -ne 0 ] || fail "virsh start succeeded with shmem=3M"
+    grep -qi 'hook' <<<"$out" || fail "start refused, but not by the hook: $out"
+    grep -q 'shmem' <<<"$out" || fail "the refusal does not name the shmem attribute: $out"
+    grep -q '3M' <<<"$out" || fail "the refusal does not quote the bad value: $out"
+    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state: $(domstate win-vm)"
+    assert_cleaned_up win-vm "$(runtime_dir_of win-vm)"
+    echo "# virsh said: $(tail -n1 <<<"$out")"
+}
+
+case_missing_backend_refused() {
+    remove_domain win-vm
+    define_domain win-vm
+    "$pvgpuctl" enable win-vm --shmem 256M >/dev/null || fail "pvgpuctl enable"
+    local missing=$work/no-such-dir/pvgpu-backend
+    libvirtd_env start "PVGPU_BACKEND=$missing" || fail "reinstalling the hook"
+    local out rc=0
+    out=$(virsh_ start win-vm 2>&1) || rc=$?
+    libvirtd_env start || fail "restoring the hook"
+    [ $rc -ne 0 ] || fail "virsh start succeeded without a backend binary"
+    grep -qF "$missing" <<<"$out" || fail "the refusal does not name $missing: $out"
+    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state: $(domstate win-vm)"
+    assert_cleaned_up win-vm "$(runtime_dir_of win-vm)"
+    echo "# virsh said: $(tail -n1 <<<"$out")"
+}
+
+case_no_sanitizer_reports() {
+    local reports
+    reports=$(find "$sanitizer" -type f)
+    [ -z "$reports" ] || fail "sanitizer reports of the hook or backend:
+$(for f in $reports; do echo "== $f"; cat "$f"; done)"
+}
+
+case_libvirtd_stops() {
+    remove_domain win-vm
+    remove_domain plain-vm
+    libvirtd_env stop || fail "libvirtd-env.sh stop"
+    local rc=0
+    bash "$env_script" status >/dev/null || rc=$?
+    [ $rc -eq 3 ] || fail "libvirtd-env.sh status after stop exited $rc (want 3)"
+    [ ! -e /etc/libvirt/hooks/qemu.d/pvgpu ] || ! grep -qF "$hook" /etc/libvirt/hooks/qemu.d/pvgpu \
+        || fail "test hook still installed"
+    ! grep -q 'written by scripts/libvirtd-env.sh' /etc/libvirt/qemu.conf 2>/dev/null \
+        || fail "/etc/libvirt/qemu.conf not restored"
+}
+
+# ------------------------------------------------------------------ runner
+
+cases=(
+    libvirtd_starts
+    plain_domain_untouched
+    enable_writes_definition
+    start_runs_backend
+    device_connected
+    screenshot_without_scanout
+    destroy_cleans_up
+    backend_crash
+    libvirtd_restart_keeps_backend
+    libvirtd_restart_restarts_backend
+    invalid_metadata_refused
+    missing_backend_refused
+    no_sanitizer_reports
+    libvirtd_stops
+)
+
+cleanup() {
+    local name
+    for name in win-vm plain-vm; do
+        if virsh -q -c "$uri" desc "$name" 2>/dev/null | grep -qxF "$marker_description"; then
+            virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
+            virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
+        fi
+    done
+    bash "$env_script" stop >/dev/null 2>&1
+    local pid
+    for pid in $(pgrep -f -- "--control-socket=$runtime/"); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+libvirtd_log=${PVGPU_LIBVIRTD_STATE:-/var/lib/pvgpu/libvirtd-env}/libvirtd.log
+log_size() { stat -c %s "$libvirtd_log" 2>/dev/null || echo 0; }
+
+echo "1..${#cases[@]}"
+number=0
+failed=0
+for name in "${cases[@]}"; do
+    number=$((number + 1))
+    log=$work/cases/$name.log
+    libvirtd_log_start=$(log_size)
+    ( set -uo pipefail; "case_$name" ) > "$log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "ok $number - ${name//_/ }"
+        grep '^# ' "$log"
+    else
+        failed=$((failed + 1))
+        echo "not ok $number - ${name//_/ }"
+        sed 's/^/# /' "$log"
+        if [ "$(log_size)" -gt "$libvirtd_log_start" ]; then
+            echo "# libvirtd's log during this case:"
+            tail -c +$((libvirtd_log_start + 1)) "$libvirtd_log" | tail -n 20 | sed 's/^/#   /'
+        fi
+        if [ "$name" = libvirtd_starts ]; then
+            echo "Bail out! no libvirtd to test with"
+            exit 1
+        fi
+    fi
+done
+[ $failed -eq 0 ]
