@@ -34,6 +34,14 @@ fi
 command -v apt-get >/dev/null || die "apt-get not found: this needs Debian 12"
 command -v dpkg >/dev/null || die "dpkg not found"
 
+mkdir -p "$GUEST"
+# One fetch at a time in a cache directory.
+exec 9> "$GUEST/.fetch.lock"
+if ! flock -n 9; then
+    say "waiting for another fetch-guest-kernel.sh run to finish"
+    flock 9
+fi
+
 # Newest "Depends: <prefix>..." of a meta package, e.g. linux-image-6.1.0-56-amd64.
 dependency_named() {
     apt-cache depends "$1" 2>/dev/null |
@@ -95,5 +103,10 @@ echo "$krel" > "$dir/root/.pvgpu-krel"
 rm -rf "$dir/debs"
 touch "$dir/.pvgpu-complete"
 ln -sfn "$krel" "$CURRENT"
+# kernels fetched before this one are no longer used
+for old in "$GUEST"/*/; do
+    old=${old%/}
+    [ -L "$old" ] || [ "$old" = "$dir" ] || rm -rf "$old"
+done
 say "kernel $krel ready"
 echo "$dir/root"

@@ -17,13 +17,14 @@ PACKAGES=(
     libjson-glib-dev libpng-dev
     # QEMU 7.2 source and its minimal build
     dpkg-dev python3 python3-venv libpixman-1-dev zlib1g-dev libfdt-dev
-
     # firmware for the built QEMU (q35/i440fx boot ROMs)
     seabios ipxe-qemu qemu-system-data
     # libvirt daemon for end-to-end tests
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system
     # misc tools the tests use
     python3-minimal socat procps git
+    # guest kernel module build (kbuild) and the static guest test program
+    make binutils libc6-dev linux-libc-dev libelf1 libssl3 busybox-static
 )
 
 stamp=/var/lib/pvgpu-setup.stamp

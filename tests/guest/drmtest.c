@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest side of the boot test: a static program without libdrm. It opens a
+ * DRM card, sets the connector's preferred mode on a dumb buffer showing
+ * pattern 1 (pattern.h), then obeys lines on stdin:
+ *   draw N          redraw with pattern N and mark the damage (DIRTYFB)
+ *   knob TAG PATH VALUE
+ *                   write VALUE to PATH (one of the driver's debugfs knobs),
+ *                   then print "@@TAG ok" or "@@TAG fail reason"
+ *   show TAG PATH   print PATH's lines as "@@TAG line", then "@@TAG-end"
+ *   quit            release everything and exit 0
+ * Every answer is one "@@" line on stdout, which the host reads from the
+ * serial console.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
+
+#include "pattern.h"
+
+#define FOURCC(a, b, c, d) \
+    ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | \
+     ((uint32_t)(d) << 24))
+#define FORMAT_XRGB8888 FOURCC('X', 'R', '2', '4')
+
+struct display {
+    int fd;
+    uint32_t crtc_id;
+    uint32_t connector_id;
+    struct drm_mode_modeinfo mode;
+    uint32_t handle;
+    uint32_t pitch;
+    uint64_t size;
+    uint32_t fb_id;
+    uint8_t *pixels;
+};
+
+static void fail(const char *what)
+{
+    printf("@@drmtest error %s: %s\n", what, strerror(errno));
+    fflush(stdout);
+    exit(1);
+}
+
+static int xioctl(int fd, unsigned long request, void *arg)
+{
+    int ret;
+
+    do {
+        ret = ioctl(fd, request, arg);
+    } while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+    return ret;
+}
+
+static void pick_output(struct display *d)
+{
+    struct drm_mode_card_res res = { 0 };
+    struct drm_mode_get_connector conn = { 0 };
+    uint32_t crtcs[8], connectors[8];
+    struct drm_mode_modeinfo *modes;
+    uint32_t i;
+
+    if (xioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+        fail("GETRESOURCES");
+    }
+    if (res.count_crtcs == 0 || res.count_connectors == 0 ||
+        res.count_crtcs > 8 || res.count_connectors > 8) {
+        errno = ENODEV;
+        fail("resource counts");
+    }
+    res.crtc_id_ptr = (uintptr_t)crtcs;
+    res.connector_id_ptr = (uintptr_t)connectors;
+    res.count_fbs = res.count_encoders = 0;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+        fail("GETRESOURCES (ids)");
+    }
+    d->crtc_id = crtcs[0];
+    d->connector_id = connectors[0];
+
+    /* the first call probes the connector and counts its modes */
+    conn.connector_id = d->connector_id;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+        fail("GETCONNECTOR");
+    }
+    if (conn.count_modes == 0) {
+        errno = ENOENT;
+        fail("connector has no modes");
+    }
+    modes = calloc(conn.count_modes, sizeof(*modes));
+    if (modes == NULL) {
+        fail("calloc");
+    }
+    conn.modes_ptr = (uintptr_t)modes;
+    conn.count_props = conn.count_encoders = 0;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+        fail("GETCONNECTOR (modes)");
+    }
+    d->mode = modes[0];
+    for (i = 0; i < conn.count_modes; i++) {
+        if (modes[i].type & DRM_MODE_TYPE_PREFERRED) {
+            d->mode = modes[i];
+            break;
+        }
+    }
+    free(modes);
+}
+
+static void create_buffer(struct display *d)
+{
+    struct drm_mode_create_dumb create = {
+        .width = d->mode.hdisplay,
+        .height = d->mode.vdisplay,
+        .bpp = 32,
+    };
+    struct drm_mode_fb_cmd2 fb = { 0 };
+    struct drm_mode_map_dumb map = { 0 };
+    void *p;
+
+    if (xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
+        fail("CREATE_DUMB");
+    }
+    d->handle = create.handle;
+    d->pitch = create.pitch;
+    d->size = create.size;
+
+    fb.width = d->mode.hdisplay;
+    fb.height = d->mode.vdisplay;
+    fb.pixel_format = FORMAT_XRGB8888;
+    fb.handles[0] = d->handle;
+    fb.pitches[0] = d->pitch;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_ADDFB2, &fb) < 0) {
+        fail("ADDFB2");
+    }
+    d->fb_id = fb.fb_id;
+
+    map.handle = d->handle;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0) {
+        fail("MAP_DUMB");
+    }
+    p = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
+             map.offset);
+    if (p == MAP_FAILED) {
+        fail("mmap");
+    }
+    d->pixels = p;
+}
+
+static void draw(struct display *d, uint32_t seed)
+{
+    uint32_t x, y;
+
+    for (y = 0; y < d->mode.vdisplay; y++) {
+        uint32_t *row = (uint32_t *)(d->pixels + (size_t)y * d->pitch);
+
+        for (x = 0; x < d->mode.hdisplay; x++) {
+            row[x] = pattern_rgb(x, y, seed);
+        }
+    }
+}
+
+static void set_mode(struct display *d)
+{
+    struct drm_mode_crtc crtc = {
+        .crtc_id = d->crtc_id,
+        .fb_id = d->fb_id,
+        .set_connectors_ptr = (uintptr_t)&d->connector_id,
+        .count_connectors = 1,
+        .mode = d->mode,
+        .mode_valid = 1,
+    };
+
+    if (xioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &crtc) < 0) {
+        fail("SETCRTC");
+    }
+}
+
+/* Marks the whole buffer dirty as two halves, to go through the clip list. */
+static void mark_dirty(struct display *d)
+{
+    uint16_t w = d->mode.hdisplay, h = d->mode.vdisplay;
+    struct drm_clip_rect clips[2] = {
+        { .x1 = 0, .y1 = 0, .x2 = w, .y2 = h / 2 },
+        { .x1 = 0, .y1 = h / 2, .x2 = w, .y2 = h },
+    };
+    struct drm_mode_fb_dirty_cmd dirty = {
+        .fb_id = d->fb_id,
+        .num_clips = 2,
+        .clips_ptr = (uintptr_t)clips,
+    };
+
+    if (xioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
+        fail("DIRTYFB");
+    }
+}
+
+static void release(struct display *d)
+{
+    struct drm_mode_destroy_dumb destroy = { .handle = d->handle };
+    uint32_t fb_id = d->fb_id;
+
+    munmap(d->pixels, d->size);
+    if (xioctl(d->fd, DRM_IOCTL_MODE_RMFB, &fb_id) < 0) {
+        fail("RMFB");
+    }
+    if (xioctl(d->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy) < 0) {
+        fail("DESTROY_DUMB");
+    }
+    close(d->fd);
+}
+
+/* The knobs run their exercise inside write() and fail it on a problem. */
+static void write_knob(const char *tag, const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t len = (ssize_t)strlen(value);
+
+    if (fd < 0 || write(fd, value, (size_t)len) != len) {
+        printf("@@%s fail %s\n", tag, strerror(errno));
+    } else {
+        printf("@@%s ok\n", tag);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
+static void show_file(const char *tag, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char line[256];
+
+    if (f == NULL) {
+        printf("@@%s-error %s\n", tag, strerror(errno));
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        printf("@@%s %s", tag, line);
+    }
+    fclose(f);
+    printf("@@%s-end\n", tag);
+}
+
+int main(int argc, char **argv)
+{
+    const char *card = argc > 1 ? argv[1] : "/dev/dri/card0";
+    struct display d = { 0 };
+    char line[256];
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    d.fd = open(card, O_RDWR | O_CLOEXEC);
+    if (d.fd < 0) {
+        fail(card);
+    }
+    pick_output(&d);
+    create_buffer(&d);
+    draw(&d, 1);
+    set_mode(&d);
+    mark_dirty(&d);
+    printf("@@drmtest ready %ux%u pitch %u\n", d.mode.hdisplay,
+           d.mode.vdisplay, d.pitch);
+
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        unsigned int seed;
+        char path[200], value[32], tag[32];
+
+        if (sscanf(line, "draw %u", &seed) == 1) {
+            draw(&d, seed);
+            mark_dirty(&d);
+            printf("@@drawn %u\n", seed);
+        } else if (sscanf(line, "knob %31s %199s %31s", tag, path,
+                          value) == 3) {
+            write_knob(tag, path, value);
+        } else if (sscanf(line, "show %31s %199s", tag, path) == 2) {
+            show_file(tag, path);
+        } else if (strncmp(line, "quit", 4) == 0) {
+            release(&d);
+            printf("@@drmtest done\n");
+            return 0;
+        }
+    }
+    printf("@@drmtest error stdin closed\n");
+    return 1;
+}
