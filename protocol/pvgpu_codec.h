@@ -12,7 +12,9 @@
 
 #include "pvgpu_protocol.h"
 
-#ifndef __KERNEL__
+#ifdef __KERNEL__
+#include <linux/string.h>
+#else
 #include <stdbool.h>
 #include <string.h>
 #endif
@@ -465,6 +467,9 @@ static inline int pvgpu_ring_fetch(const struct pvgpu_layout *l,
     return PVGPU_ERROR_NONE;
 }
 
+#define PVGPU_CMD_SIZE_UNKNOWN 0xffffffffu
+
+/* The exact struct size of a command type; 0 for any size (NOP). */
 static inline uint32_t pvgpu_cmd_expected_size(uint32_t type)
 {
     switch (type) {
@@ -487,7 +492,7 @@ static inline uint32_t pvgpu_cmd_expected_size(uint32_t type)
     case PVGPU_CMD_FENCE:
         return sizeof(struct pvgpu_cmd_fence);
     default:
-        return UINT32_MAX;
+        return PVGPU_CMD_SIZE_UNKNOWN;
     }
 }
 
@@ -567,7 +572,7 @@ static inline int pvgpu_cmd_validate(const struct pvgpu_cmd_hdr *hdr,
 {
     uint32_t want = pvgpu_cmd_expected_size(hdr->type);
 
-    if (want == UINT32_MAX) {
+    if (want == PVGPU_CMD_SIZE_UNKNOWN) {
         return pvgpu_cmd_fail(err, PVGPU_ERROR_CMD_UNKNOWN, hdr->type);
     }
     if (want != 0 && hdr->size != pvgpu_cmd_ring_size(want)) {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The main job, for a newcomer on a fresh Debian 12 machine, as root:
+# installs what is needed, builds QEMU with the pvgpu device and PVGPU
+# itself, installs PVGPU (/usr/local, hook in /etc/libvirt/hooks/qemu.d),
+# starts a libvirt daemon, defines a VM, and then does what a user does:
+#
+#   pvgpuctl enable DOMAIN --shmem 256M
+#   virsh start DOMAIN
+#   pvgpuctl status
+#   pvgpuctl screenshot DOMAIN FILE.png
+#
+# Usage: scripts/demo.sh [--domain NAME] [--no-guest]
+#   --domain NAME  name of the demo VM (default win-vm)
+#   --no-guest     boot no Linux guest (the VM then sits in its firmware,
+#                  and the screenshot has nothing to show)
+# The VM keeps running afterwards; stop it with `virsh destroy NAME` and the
+# daemon with `scripts/libvirtd-env.sh stop`.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+domain=win-vm
+with_guest=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --domain) domain=${2:?--domain needs a name}; shift 2 ;;
+        --no-guest) with_guest=0; shift ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+export PVGPU_CACHE=${PVGPU_CACHE:-/var/cache/pvgpu}
+build=${PVGPU_DEMO_BUILD_DIR:-$root/build-demo}
+out=${PVGPU_DEMO_OUT:-/var/lib/pvgpu/demo}
+step() { printf '\n==> %s\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+step "installing packages"
+bash "$root/scripts/setup.sh"
+
+step "building QEMU 7.2 with the pvgpu device"
+qemu=$(bash "$root/scripts/build-qemu.sh" | tail -n 1)
+
+step "building and installing PVGPU"
+if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" "$root" --prefix=/usr/local -Dtests=disabled \
+        -Dbuildtype=release >/dev/null
+fi
+ninja -C "$build" >/dev/null
+meson install -C "$build" --quiet
+
+step "starting libvirtd (scripts/libvirtd-env.sh)"
+bash "$root/scripts/libvirtd-env.sh" start
+
+mkdir -p "$out"
+xml=$out/$domain.xml
+kernel_xml=""
+if [ "$with_guest" = 1 ] && [ -x "$root/tests/guest/make-initramfs.sh" ]; then
+    step "building a Linux guest with the pvgpu driver"
+    guest=$(bash "$root/tests/guest/make-initramfs.sh" --demo "$out/guest")
+    # make-initramfs.sh --demo prints "KERNEL INITRD" as its last line
+    read -r kernel initrd <<<"$(tail -n 1 <<<"$guest")"
+    kernel_xml="<kernel>$kernel</kernel><initrd>$initrd</initrd><cmdline>console=ttyS0 quiet</cmdline>"
+fi
+
+step "defining the VM '$domain'"
+cat > "$xml" <<XML
+<domain type='qemu'>
+  <name>$domain</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    $kernel_xml
+  </os>
+  <devices>
+    <emulator>$qemu</emulator>
+    <controller type='usb' model='none'/>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+    <serial type='file'><source path='$out/$domain-console.log'/></serial>
+  </devices>
+</domain>
+XML
+if virsh -q domstate "$domain" >/dev/null 2>&1; then
+    virsh -q destroy "$domain" >/dev/null 2>&1 || true
+fi
+run virsh -q define "$xml"
+
+step "what a user does"
+run pvgpuctl enable "$domain" --shmem 256M
+run virsh start "$domain"
+for _ in $(seq 1 100); do
+    if pvgpuctl status "$domain" --json 2>/dev/null | grep -q '"ready" *: *true'; then
+        break
+    fi
+    sleep 0.2
+done
+run pvgpuctl status || true
+run pvgpuctl status "$domain" || true
+if [ "$with_guest" = 1 ] && [ -n "$kernel_xml" ]; then
+    # give the guest time to boot and draw its console
+    for _ in $(seq 1 150); do
+        if pvgpuctl screenshot "$domain" "$out/$domain.png" >/dev/null 2>&1; then
+            break
+        fi
+        sleep 0.2
+    done
+fi
+run pvgpuctl screenshot "$domain" "$out/$domain.png" || true
+
+cat <<TXT
+
+The VM '$domain' is running with a pvgpu device. Try:
+  pvgpuctl status            virsh dumpxml $domain
+  pvgpuctl screenshot $domain /tmp/screen.png
+Stop it:  virsh destroy $domain;  scripts/libvirtd-env.sh stop
+TXT
