@@ -55,11 +55,9 @@ bash "$root/scripts/libvirtd-env.sh" start
 mkdir -p "$out"
 xml=$out/$domain.xml
 kernel_xml=""
-if [ "$with_guest" = 1 ] && [ -x "$root/tests/guest/make-initramfs.sh" ]; then
-    step "building a Linux guest with the pvgpu driver"
-    guest=$(bash "$root/tests/guest/make-initramfs.sh" --demo "$out/guest")
-    # make-initramfs.sh --demo prints "KERNEL INITRD" as its last line
-    read -r kernel initrd <<<"$(tail -n 1 <<<"$guest")"
+if [ "$with_guest" = 1 ]; then
+    step "building a Linux guest with the pvgpu driver (scripts/build-guest.sh)"
+    read -r kernel initrd <<<"$(bash "$root/scripts/build-guest.sh" "$out/guest" | tail -n 1)"
     kernel_xml="<kernel>$kernel</kernel><initrd>$initrd</initrd><cmdline>console=ttyS0 quiet</cmdline>"
 fi
 
@@ -100,12 +98,13 @@ run pvgpuctl status || true
 run pvgpuctl status "$domain" || true
 if [ "$with_guest" = 1 ] && [ -n "$kernel_xml" ]; then
     # give the guest time to boot and draw its console
-    for _ in $(seq 1 150); do
-        if pvgpuctl screenshot "$domain" "$out/$domain.png" >/dev/null 2>&1; then
+    for _ in $(seq 1 300); do
+        if grep -q "demo guest is up" "$out/$domain-console.log" 2>/dev/null; then
             break
         fi
         sleep 0.2
     done
+    sleep 1
 fi
 run pvgpuctl screenshot "$domain" "$out/$domain.png" || true
 

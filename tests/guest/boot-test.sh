@@ -101,44 +101,17 @@ bail() {
 
 # ---- building -----------------------------------------------------------
 
-kroot=$("$src/scripts/fetch-guest-kernel.sh" 2> "$work/fetch.log" | tail -n 1)
-if [ -z "$kroot" ] || [ ! -f "$kroot/.pvgpu-krel" ]; then
-    diag < "$work/fetch.log"
-    bail "cannot fetch the guest kernel (scripts/fetch-guest-kernel.sh)"
-fi
-krel=$(cat "$kroot/.pvgpu-krel")
-kbuild=$kroot/usr/src/linux-headers-$krel
-uapi=$(echo "$kroot"/usr/src/linux-headers-*-common/include/uapi)
-ok "guest kernel $krel and its headers are available"
-
-mkdir -p "$work/module"
-cp "$src"/guest/linux/*.c "$src"/guest/linux/*.h "$src"/guest/linux/Kbuild \
-   "$work/module/"
-if make -C "$kbuild" M="$work/module" PVGPU_PROTOCOL_DIR="$src/protocol" \
-        -j2 modules > "$work/module.log" 2>&1 &&
-   [ -f "$work/module/pvgpu.ko" ]; then
-    ok "pvgpu.ko builds against the guest kernel headers"
+if built=$("$src/scripts/build-guest.sh" "$work" "$src/tests/guest/init.sh" \
+        2> "$work/build.log" | tail -n 1) && [ -n "$built" ]; then
+    read -r kernel initrd <<< "$built"
+    ok "guest kernel, pvgpu.ko, drmtest and initramfs built (scripts/build-guest.sh)"
 else
-    tail -n 30 "$work/module.log" | diag
-    bail "pvgpu.ko does not build"
+    tail -n 30 "$work/build.log" | diag
+    bail "cannot build the guest (scripts/build-guest.sh)"
 fi
 warnings=$(grep -E 'warning:' "$work/module.log")
 [ -z "$warnings" ] || echo "$warnings" | diag
 check "pvgpu.ko builds without compiler warnings" test -z "$warnings"
-
-if ! gcc -static -O2 -Wall -Wextra -Werror -D__user= -idirafter "$uapi" \
-        -I"$src/tests/guest" -o "$work/drmtest" "$src/tests/guest/drmtest.c" \
-        > "$work/drmtest.log" 2>&1; then
-    diag < "$work/drmtest.log"
-    bail "drmtest does not build"
-fi
-if ! "$src/tests/guest/make-initramfs.sh" "$kroot" "$krel" \
-        "$src/tests/guest/init.sh" "$work/module/pvgpu.ko" "$work/drmtest" \
-        "$work/initrd.cpio" 2> "$work/initramfs.log"; then
-    diag < "$work/initramfs.log"
-    bail "cannot build the initramfs"
-fi
-ok "initramfs with busybox, the DRM modules, pvgpu.ko and drmtest"
 
 # ---- the backend and its control socket ---------------------------------
 
@@ -240,7 +213,7 @@ msi=on
 [ "$mode" = intx ] && msi=off
 mkfifo "$work/serial.in"
 "$qemu" -nodefaults -display none -serial stdio -M q35 -accel tcg -m 512 \
-    -no-reboot -kernel "$kroot/boot/vmlinuz-$krel" -initrd "$work/initrd.cpio" \
+    -no-reboot -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 quiet panic=-1" \
     -device "pvgpu,shmem_size=64M,backend_pipe=$sock,msi=$msi" \
     < "$work/serial.in" > "$serial" 2> "$work/qemu.log" &
