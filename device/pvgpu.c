@@ -205,6 +205,8 @@ static void pvgpu_backoff(PVGPUState *s)
 static void pvgpu_connection_lost(PVGPUState *s, const char *reason)
 {
     trace_pvgpu_connection_lost(reason);
+    warn_report_once_cond(&s->backend_warned, "pvgpu: lost the backend %s: %s",
+                          s->backend_pipe, reason);
     pvgpu_disconnect(s);
     s->status |= PVGPU_STATUS_DEVICE_LOST;
     pvgpu_raise_vector(s, PVGPU_VECTOR_DEVICE);
@@ -673,7 +675,17 @@ static void pvgpu_doorbell(PVGPUState *s, uint32_t val)
         event_notifier_set(&s->doorbell_notifier);
         return;
     }
-    if (s->doorbell_pending || s->tx_blocked) {
+    /*
+     * A DOORBELL still queued, even partly sent, reaches the backend after
+     * this write, so it already covers it.
+     */
+    if (s->doorbell_pending ||
+        (s->tx_len > 0 &&
+         pvgpu_le32_load(s->tx_buf) == PVGPU_MSG_DOORBELL)) {
+        trace_pvgpu_doorbell_coalesced();
+        return;
+    }
+    if (s->tx_blocked) {
         s->doorbell_pending = true;
         trace_pvgpu_doorbell_coalesced();
         return;
