@@ -88,6 +88,11 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
         g_timeout_add(ACCEPT_RETRY_MS, resume_accepting, b);
         return G_SOURCE_REMOVE;
     }
+    if (b->conn != NULL && pvgpu_device_conn_peer_gone(b->conn)) {
+        /* a device reconnecting at once (RESET) closed the old connection
+         * before its end reached us; that end is not news any more */
+        pvgpu_device_conn_close(b->conn, "the device closed the connection");
+    }
     if (b->conn != NULL) {
         /* the device retries with backoff; it gets served once we are free */
         g_warning("refusing a second device connection: one device is "

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "handshake.h"
@@ -300,6 +301,24 @@ static void conn_close(PvgpuDeviceConn *conn, const char *why)
     }
     release(conn);
     conn->closed(conn, conn->closed_data);
+}
+
+gboolean pvgpu_device_conn_peer_gone(const PvgpuDeviceConn *conn)
+{
+    struct pollfd pfd = { .fd = conn->fd, .events = POLLRDHUP };
+
+    if (conn->fd < 0) {
+        return TRUE;
+    }
+    if (poll(&pfd, 1, 0) < 0) {
+        return FALSE; /* cannot tell: the socket's own watch will */
+    }
+    return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+void pvgpu_device_conn_close(PvgpuDeviceConn *conn, const char *why)
+{
+    conn_close(conn, why);
 }
 
 void pvgpu_device_conn_shutdown(PvgpuDeviceConn *conn)

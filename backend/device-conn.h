@@ -34,6 +34,16 @@ PvgpuDeviceConn *pvgpu_device_conn_new(int fd, const PvgpuEngineConfig *config,
 /* Sends SHUTDOWN (waiting a bounded time for it to leave) and closes. */
 void pvgpu_device_conn_shutdown(PvgpuDeviceConn *conn);
 
+/*
+ * Whether the device has hung up (closed or shut down its side), seen
+ * without reading: input still queued on the socket does not hide it.
+ */
+gboolean pvgpu_device_conn_peer_gone(const PvgpuDeviceConn *conn);
+
+/* Ends the connection as the device's own disconnect does: closes it and
+ * runs the closed callback, which frees conn. */
+void pvgpu_device_conn_close(PvgpuDeviceConn *conn, const char *why);
+
 /* Closes without a word to the device and frees everything. */
 void pvgpu_device_conn_free(PvgpuDeviceConn *conn);
 

@@ -184,6 +184,9 @@ static gboolean read_full(int fd, void *buf, gsize len)
         if (n < 0 && errno == EINTR) {
             continue;
         }
+        if (n < 0) {
+            fail_msg("read: %s", g_strerror(errno));
+        }
         assert_true(n > 0);
         have += (gsize)n;
     }
@@ -307,10 +310,8 @@ static void send_empty(int sock, guint32 type)
     assert_int_equal(send(sock, buf, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
-/* Connects, hands over the memory (and eventfds, if given), returns the
- * socket; *features gets the acknowledged features. */
-static int device_connect(Fixture *f, const int *eventfds,
-                          guint64 *features)
+/* Sends HANDSHAKE on sock with the memory (and eventfds, if given). */
+static void send_handshake(Fixture *f, int sock, const int *eventfds)
 {
     struct pvgpu_handshake_ext ext = {
         .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
@@ -319,9 +320,7 @@ static int device_connect(Fixture *f, const int *eventfds,
     };
     int fds[PVGPU_IPC_MAX_FDS] = { f->memfd };
     guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct pvgpu_msg msg;
     gsize len = 0;
-    int sock = unix_socket_at(f->sock, FALSE);
 
     if (eventfds != NULL) {
         ext.features |= PVGPU_FEATURE_EVENTFD;
@@ -332,10 +331,59 @@ static int device_connect(Fixture *f, const int *eventfds,
                                                 "", &ext, &len),
                      PVGPU_CODEC_OK);
     send_with_fds(sock, buf, len, fds, ext.num_fds);
+}
+
+/* Reads the HANDSHAKE_ACK; returns its features. */
+static guint64 expect_ack(int sock)
+{
+    struct pvgpu_msg msg;
+
     assert_true(recv_msg(sock, &msg));
     assert_int_equal(msg.type, PVGPU_MSG_HANDSHAKE_ACK);
-    *features = msg.u.ack.features;
+    return msg.u.ack.features;
+}
+
+/* Connects, hands over the memory (and eventfds, if given), returns the
+ * socket; *features gets the acknowledged features. */
+static int device_connect(Fixture *f, const int *eventfds,
+                          guint64 *features)
+{
+    int sock = unix_socket_at(f->sock, FALSE);
+
+    send_handshake(f, sock, eventfds);
+    *features = expect_ack(sock);
     return sock;
+}
+
+/* Waits until the backend closed sock: EOF, or a reset when what was sent
+ * on it was never read. */
+static void expect_closed(int sock)
+{
+    char c;
+    ssize_t n;
+
+    wait_readable(sock, deadline());
+    n = read(sock, &c, 1);
+    if (n < 0 && errno != ECONNRESET) {
+        fail_msg("read: %s", g_strerror(errno));
+    }
+    assert_true(n <= 0);
+}
+
+/* Stops the backend process, so that what a test does next is pending all
+ * at once when it continues. */
+static void freeze_backend(Fixture *f)
+{
+    int status = 0;
+
+    assert_int_equal(kill(f->pid, SIGSTOP), 0);
+    assert_int_equal(waitpid(f->pid, &status, WUNTRACED), f->pid);
+    assert_true(WIFSTOPPED(status));
+}
+
+static void thaw_backend(Fixture *f)
+{
+    assert_int_equal(kill(f->pid, SIGCONT), 0);
 }
 
 /* Reads messages until IRQ for vector arrives; returns the vectors seen. */
@@ -719,20 +767,74 @@ static void test_second_device_refused(void **state)
 {
     Fixture *f = *state;
     guint64 features;
-    char c;
+    JsonObject *st;
     int first, second;
 
     start_default(f);
     first = device_connect(f, NULL, &features);
-    second = unix_socket_at(f->sock, FALSE);
-    assert_false(read_full(second, &c, 1));
-    close(second);
-    /* the first one is still served */
+
+    /* the first device's doorbell is pending beside the second connection:
+     * pending input is no sign of a dead peer */
     push_fence(f, 1);
+    pvgpu_ring_writer_publish(&f->writer);
+    freeze_backend(f);
+    send_empty(first, PVGPU_MSG_DOORBELL);
+    second = unix_socket_at(f->sock, FALSE);
+    send_handshake(f, second, NULL);
+    thaw_backend(f);
+    expect_closed(second);
+    close(second);
+
+    /* the first one is still served */
+    wait_irq(first, PVGPU_VECTOR_FENCE);
+    assert_int_equal(f->ctrl->fence_completed, 1);
+    push_fence(f, 2);
     pvgpu_ring_writer_publish(&f->writer);
     send_empty(first, PVGPU_MSG_DOORBELL);
     wait_irq(first, PVGPU_VECTOR_FENCE);
+    assert_int_equal(f->ctrl->fence_completed, 2);
+    st = status(f);
+    assert_true(json_object_get_boolean_member(st, "connected"));
+    assert_int_equal(json_object_get_int_member(st, "generation"), 1);
+    json_object_unref(st);
     close(first);
+}
+
+/* QEMU's device reconnects at once after closing (RESET): the new
+ * connection and the old one's end are pending together. */
+static void test_immediate_reconnect_served(void **state)
+{
+    Fixture *f = *state;
+    guint64 features;
+    JsonObject *st;
+    int sock;
+
+    start_default(f);
+    sock = device_connect(f, NULL, &features);
+    for (guint i = 0; i < 50; i++) {
+        /* a control round trip: the backend is done with the connection
+         * and has nothing left to read on it before it is frozen */
+        st = status(f);
+        assert_int_equal(json_object_get_int_member(st, "generation"), i + 1);
+        json_object_unref(st);
+        freeze_backend(f);
+        close(sock);
+        sock = unix_socket_at(f->sock, FALSE);
+        send_handshake(f, sock, NULL);
+        thaw_backend(f);
+        assert_int_equal(expect_ack(sock),
+                         PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+    }
+    /* the last connection is fully served */
+    push_fence(f, 1);
+    pvgpu_ring_writer_publish(&f->writer);
+    send_empty(sock, PVGPU_MSG_DOORBELL);
+    wait_irq(sock, PVGPU_VECTOR_FENCE);
+    st = status(f);
+    assert_true(json_object_get_boolean_member(st, "connected"));
+    assert_int_equal(json_object_get_int_member(st, "generation"), 51);
+    json_object_unref(st);
+    close(sock);
 }
 
 static void test_device_shutdown_keeps_listening(void **state)
@@ -1076,6 +1178,8 @@ int main(void)
           test_bad_handshake_refused),
         T("/backend/process/second-device-refused",
           test_second_device_refused),
+        T("/backend/process/immediate-reconnect-served",
+          test_immediate_reconnect_served),
         T("/backend/process/device-shutdown-keeps-listening",
           test_device_shutdown_keeps_listening),
         T("/backend/process/control-stays-usable", test_control_stays_usable),
