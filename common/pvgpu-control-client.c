@@ -9,20 +9,28 @@
 
 #include "pvgpu-error.h"
 
-static gboolean control_error(GError **error, const char *path,
-                              const char *format, ...) G_GNUC_PRINTF(3, 4);
+/* code: PVGPU_COMMON_ERROR_UNREACHABLE when there is no backend to talk
+ * to, PVGPU_COMMON_ERROR_CONTROL when one answered, but not usefully. */
+static gboolean socket_error(GError **error, PvgpuCommonError code,
+                             const char *path, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
 
-static gboolean control_error(GError **error, const char *path,
-                              const char *format, ...)
+static gboolean socket_error(GError **error, PvgpuCommonError code,
+                             const char *path, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
     g_autofree char *msg = g_strdup_vprintf(format, ap);
     va_end(ap);
-    g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_CONTROL,
+    g_set_error(error, PVGPU_COMMON_ERROR, code,
                 "backend control socket %s: %s", path, msg);
     return FALSE;
 }
+
+#define control_error(error, ...) \
+    socket_error(error, PVGPU_COMMON_ERROR_CONTROL, __VA_ARGS__)
+#define unreachable_error(error, ...) \
+    socket_error(error, PVGPU_COMMON_ERROR_UNREACHABLE, __VA_ARGS__)
 
 static int remaining_ms(gint64 deadline)
 {
@@ -49,7 +57,8 @@ static int connect_socket(const char *path, gint64 deadline, GError **error)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     if (strlen(path) >= sizeof(addr.sun_path)) {
-        control_error(error, path, "the path is too long for a Unix socket");
+        unreachable_error(error, path, "the path is too long for a Unix "
+                          "socket");
         return -1;
     }
     strcpy(addr.sun_path, path);
@@ -69,14 +78,18 @@ static int connect_socket(const char *path, gint64 deadline, GError **error)
             continue;
         }
         close(fd);
-        if (err == ENOENT) {
-            control_error(error, path, "no such socket (is the backend "
-                          "running?)");
+        if (err == EAGAIN || err == EINTR) {
+            /* Someone listens, but accepts nothing within the timeout. */
+            control_error(error, path, "the backend accepts no connection "
+                          "(its listen queue stays full)");
+        } else if (err == ENOENT) {
+            unreachable_error(error, path, "no such socket (is the backend "
+                              "running?)");
         } else if (err == ECONNREFUSED) {
-            control_error(error, path, "connection refused (the backend is "
-                          "not running)");
+            unreachable_error(error, path, "connection refused (the backend "
+                              "is not running)");
         } else {
-            control_error(error, path, "connect: %s", g_strerror(err));
+            unreachable_error(error, path, "connect: %s", g_strerror(err));
         }
         return -1;
     }

@@ -13,10 +13,12 @@
 #define PVGPU_CONTROL_REPLY_MAX (64u * 1024u)
 
 /*
- * Sends request (a JSON object) and returns the reply object. A reply with
- * "ok": false becomes PVGPU_COMMON_ERROR_REFUSED carrying the backend's
- * "error" text; connection failures, timeouts, oversized or malformed
- * replies become PVGPU_COMMON_ERROR_CONTROL.
+ * Sends request (a JSON object) and returns the reply object. A socket
+ * that cannot be connected to (missing, nobody listening, unusable path)
+ * is PVGPU_COMMON_ERROR_UNREACHABLE; a reply with "ok": false becomes
+ * PVGPU_COMMON_ERROR_REFUSED carrying the backend's "error" text; a
+ * backend that connects but answers too late, not at all, too long or
+ * malformed gives PVGPU_COMMON_ERROR_CONTROL.
  */
 JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
                                 guint timeout_ms, GError **error);

@@ -11,10 +11,7 @@
 
 static char *arg_value(xmlNode *arg)
 {
-    xmlChar *v = xmlGetNoNsProp(arg, (const xmlChar *)"value");
-    char *copy = g_strdup((const char *)v);
-    xmlFree(v);
-    return copy;
+    return pvgpu_xml_attr(arg, "value");
 }
 
 /* Every <qemu:arg> of every <qemu:commandline>, in document order. */
@@ -46,22 +43,11 @@ static gboolean is_pvgpu_pair(GPtrArray *args, guint i)
            g_str_has_prefix(device, PVGPU_DEVICE_PREFIX);
 }
 
-static xmlNode *domain_root(xmlDoc *domain, GError **error)
-{
-    xmlNode *root = domain != NULL ? xmlDocGetRootElement(domain) : NULL;
-    if (!pvgpu_xml_is(root, "domain", NULL)) {
-        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
-                    "the XML is not a libvirt <domain>");
-        return NULL;
-    }
-    return root;
-}
-
 gboolean pvgpu_domain_check_commandline(xmlDoc *domain,
                                         const PvgpuDomainConfig *c,
                                         GError **error)
 {
-    xmlNode *root = domain_root(domain, error);
+    xmlNode *root = pvgpu_xml_domain_root(domain, error);
     if (root == NULL) {
         return FALSE;
     }
@@ -267,7 +253,7 @@ static xmlNode *find_or_add_commandline(xmlDoc *domain, xmlNode *root)
 gboolean pvgpu_domain_apply(xmlDoc *domain, const PvgpuDomainConfig *c,
                             GError **error)
 {
-    xmlNode *root = domain_root(domain, error);
+    xmlNode *root = pvgpu_xml_domain_root(domain, error);
     if (root == NULL) {
         return FALSE;
     }

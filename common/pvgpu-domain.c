@@ -3,10 +3,10 @@
 
 #include <sys/un.h>
 
-#include "pvgpu_codec.h"
 #include "pvgpu-error.h"
 #include "pvgpu-schema.h"
 #include "pvgpu-size.h"
+#include "pvgpu-values.h"
 #include "pvgpu-xml.h"
 
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path))
@@ -35,14 +35,6 @@ void pvgpu_domain_config_free(PvgpuDomainConfig *c)
     }
 }
 
-static char *get_attr(xmlNode *node, const char *name)
-{
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    char *copy = g_strdup((const char *)v);
-    xmlFree(v);
-    return copy;
-}
-
 static char *get_text(xmlNode *node)
 {
     if (node == NULL) {
@@ -54,86 +46,15 @@ static char *get_text(xmlNode *node)
     return copy;
 }
 
-static gboolean all_digits(const char *s, gsize max_len)
-{
-    gsize n = 0;
-    for (; s[n] != '\0'; n++) {
-        if (!g_ascii_isdigit(s[n]) || n >= max_len) {
-            return FALSE;
-        }
-    }
-    return n > 0 && s[0] != '0';
-}
-
-/* "WxH", each 1..PVGPU_MAX_DIMENSION, no signs, spaces or leading zeros. */
-static gboolean parse_display(const char *text, guint *width, guint *height,
-                              GError **error)
-{
-    g_auto(GStrv) parts = g_strsplit(text, "x", 3);
-    if (g_strv_length(parts) == 2 && all_digits(parts[0], 5) &&
-        all_digits(parts[1], 5)) {
-        guint64 w = g_ascii_strtoull(parts[0], NULL, 10);
-        guint64 h = g_ascii_strtoull(parts[1], NULL, 10);
-        if (pvgpu_dimensions_valid((uint32_t)w, (uint32_t)h)) {
-            *width = (guint)w;
-            *height = (guint)h;
-            return TRUE;
-        }
-    }
-    g_autofree char *quoted = pvgpu_quote(text);
-    return invalid(error, "display '%s' must be WIDTHxHEIGHT, each between "
-                   "1 and %u (e.g. 1024x768)", quoted, PVGPU_MAX_DIMENSION);
-}
-
-/* "0xN" or "0xNN", 0x01..0x1f. */
-static gboolean parse_slot(const char *text, guint *slot, GError **error)
-{
-    gsize len = strlen(text);
-    if (len >= 3 && len <= 4 && text[0] == '0' && text[1] == 'x') {
-        guint value = 0;
-        gsize i = 2;
-        for (; i < len && g_ascii_isxdigit(text[i]); i++) {
-            value = value * 16 + (guint)g_ascii_xdigit_value(text[i]);
-        }
-        if (i == len && value >= 0x01 && value <= 0x1f) {
-            *slot = value;
-            return TRUE;
-        }
-    }
-    g_autofree char *quoted = pvgpu_quote(text);
-    return invalid(error, "slot '%s' must be a PCI slot from 0x01 to 0x1f",
-                   quoted);
-}
-
-static gboolean parse_size_attr(const char *name, const char *text,
-                                guint64 min, guint64 max, gboolean pow2,
-                                guint64 *out, GError **error)
-{
-    g_autoptr(GError) parse_error = NULL;
-    guint64 value = 0;
-    if (!pvgpu_size_parse(text, &value, &parse_error)) {
-        return invalid(error, "%s: %s", name, parse_error->message);
-    }
-    if (value < min || value > max || (pow2 && (value & (value - 1)) != 0)) {
-        g_autofree char *quoted = pvgpu_quote(text);
-        g_autofree char *lo = pvgpu_size_format(min);
-        g_autofree char *hi = pvgpu_size_format(max);
-        return invalid(error, "%s '%s' must be %sbetween %s and %s", name,
-                       quoted, pow2 ? "a power of two " : "", lo, hi);
-    }
-    *out = value;
-    return TRUE;
-}
-
 /* Attribute checks with precise messages; the schema then refuses anything
  * else (unknown attributes, children, spaces). */
 static gboolean parse_gpu_element(xmlNode *gpu, PvgpuDomainConfig *c,
                                   GError **error)
 {
-    g_autofree char *shmem = get_attr(gpu, "shmem");
-    g_autofree char *budget = get_attr(gpu, "memory-budget");
-    g_autofree char *display = get_attr(gpu, "display");
-    g_autofree char *slot = get_attr(gpu, "slot");
+    g_autofree char *shmem = pvgpu_xml_attr(gpu, "shmem");
+    g_autofree char *budget = pvgpu_xml_attr(gpu, "memory-budget");
+    g_autofree char *display = pvgpu_xml_attr(gpu, "display");
+    g_autofree char *slot = pvgpu_xml_attr(gpu, "slot");
 
     if (!xmlStrEqual(gpu->name, (const xmlChar *)PVGPU_METADATA_ELEMENT)) {
         g_autofree char *quoted = pvgpu_quote((const char *)gpu->name);
@@ -144,23 +65,21 @@ static gboolean parse_gpu_element(xmlNode *gpu, PvgpuDomainConfig *c,
         return invalid(error, "the pvgpu metadata has no shmem attribute "
                        "(e.g. shmem=\"256M\")");
     }
-    if (!parse_size_attr("shmem", shmem, PVGPU_SHMEM_MIN_SIZE,
-                         PVGPU_SHMEM_MAX_SIZE, TRUE, &c->shmem_size, error)) {
+    if (!pvgpu_parse_shmem_size("shmem", shmem, &c->shmem_size, error)) {
         return FALSE;
     }
-    g_assert(pvgpu_shmem_size_valid(c->shmem_size));
     c->memory_budget = PVGPU_DEFAULT_MEMORY_BUDGET;
-    if (budget != NULL &&
-        !parse_size_attr("memory-budget", budget, PVGPU_MIN_MEMORY_BUDGET,
-                         PVGPU_MAX_MEMORY_BUDGET, FALSE, &c->memory_budget,
-                         error)) {
+    if (budget != NULL && !pvgpu_parse_memory_budget("memory-budget", budget,
+                                                     &c->memory_budget,
+                                                     error)) {
         return FALSE;
     }
-    if (display != NULL && !parse_display(display, &c->display_width,
-                                          &c->display_height, error)) {
+    if (display != NULL &&
+        !pvgpu_parse_display("display", display, &c->display_width,
+                             &c->display_height, error)) {
         return FALSE;
     }
-    if (slot != NULL && !parse_slot(slot, &c->slot, error)) {
+    if (slot != NULL && !pvgpu_parse_slot("slot", slot, &c->slot, error)) {
         return FALSE;
     }
     return pvgpu_schema_validate_element(gpu, error);
@@ -217,7 +136,7 @@ static gboolean read_identity(xmlNode *root, PvgpuDomainConfig *c,
     c->uuid = g_ascii_strdown(uuid, -1);
     xmlNode *type = pvgpu_xml_child(pvgpu_xml_child(root, "os", NULL), "type",
                                     NULL);
-    c->machine = type != NULL ? get_attr(type, "machine") : NULL;
+    c->machine = type != NULL ? pvgpu_xml_attr(type, "machine") : NULL;
     return TRUE;
 }
 
@@ -265,9 +184,9 @@ gboolean pvgpu_domain_config_from_xml(xmlDoc *domain, PvgpuDomainConfig **out,
                                       GError **error)
 {
     *out = NULL;
-    xmlNode *root = domain != NULL ? xmlDocGetRootElement(domain) : NULL;
-    if (!pvgpu_xml_is(root, "domain", NULL)) {
-        return invalid(error, "the XML is not a libvirt <domain>");
+    xmlNode *root = pvgpu_xml_domain_root(domain, error);
+    if (root == NULL) {
+        return FALSE;
     }
     xmlNode *gpu = NULL;
     if (!find_gpu_element(root, &gpu, error)) {
@@ -290,6 +209,25 @@ gboolean pvgpu_domain_config_from_xml(xmlDoc *domain, PvgpuDomainConfig **out,
     }
     *out = g_steal_pointer(&c);
     return TRUE;
+}
+
+PvgpuDomainConfig *pvgpu_domain_config_new_default(xmlDoc *domain,
+                                                   GError **error)
+{
+    xmlNode *root = pvgpu_xml_domain_root(domain, error);
+    if (root == NULL) {
+        return NULL;
+    }
+    g_autoptr(PvgpuDomainConfig) c = g_new0(PvgpuDomainConfig, 1);
+    if (!read_identity(root, c, error)) {
+        return NULL;
+    }
+    c->shmem_size = PVGPU_DEFAULT_SHMEM_SIZE;
+    c->memory_budget = PVGPU_DEFAULT_MEMORY_BUDGET;
+    if (!derived_paths_ok(c, error)) {
+        return NULL;
+    }
+    return g_steal_pointer(&c);
 }
 
 static const char *env_or(const char *variable, const char *fallback)

@@ -19,6 +19,7 @@
 
 #define PVGPU_DEFAULT_RUNTIME_BASE "/run/pvgpu"
 #define PVGPU_DEFAULT_LOG_DIR "/var/log/pvgpu"
+#define PVGPU_DEFAULT_SHMEM_SIZE (G_GUINT64_CONSTANT(256) << 20)
 #define PVGPU_DEFAULT_MEMORY_BUDGET (G_GUINT64_CONSTANT(512) << 20)
 #define PVGPU_MIN_MEMORY_BUDGET (G_GUINT64_CONSTANT(1) << 20)
 #define PVGPU_MAX_MEMORY_BUDGET (G_GUINT64_CONSTANT(1) << 40)
@@ -43,6 +44,15 @@ typedef struct {
  */
 gboolean pvgpu_domain_config_from_xml(xmlDoc *domain, PvgpuDomainConfig **out,
                                       GError **error);
+
+/*
+ * The configuration pvgpu starts with on a domain that has no pvgpu
+ * metadata yet: uuid, name and machine read from domain (and refused like
+ * pvgpu_domain_config_from_xml refuses them), shmem 256M, the default
+ * memory budget, no display, the machine's slot.
+ */
+PvgpuDomainConfig *pvgpu_domain_config_new_default(xmlDoc *domain,
+                                                   GError **error);
 
 void pvgpu_domain_config_free(PvgpuDomainConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuDomainConfig, pvgpu_domain_config_free)

@@ -12,8 +12,11 @@ typedef enum {
     PVGPU_COMMON_ERROR_MISMATCH, /* <qemu:commandline> disagrees with metadata */
     PVGPU_COMMON_ERROR_PATH,     /* a derived path is unusable (too long...) */
     PVGPU_COMMON_ERROR_SCHEMA,   /* the RelaxNG schema is missing or broken */
-    PVGPU_COMMON_ERROR_CONTROL,  /* control socket I/O or malformed reply */
+    PVGPU_COMMON_ERROR_CONTROL,  /* control socket I/O, timeout, malformed
+                                    reply */
     PVGPU_COMMON_ERROR_REFUSED,  /* the backend answered {"ok":false} */
+    PVGPU_COMMON_ERROR_UNREACHABLE, /* cannot connect to the control socket:
+                                       no backend listens there */
 } PvgpuCommonError;
 
 GQuark pvgpu_common_error_quark(void);

@@ -67,3 +67,22 @@ xmlNode *pvgpu_xml_child(xmlNode *parent, const char *name,
     }
     return NULL;
 }
+
+xmlNode *pvgpu_xml_domain_root(xmlDoc *doc, GError **error)
+{
+    xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+    if (!pvgpu_xml_is(root, "domain", NULL)) {
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the XML is not a libvirt <domain>");
+        return NULL;
+    }
+    return root;
+}
+
+char *pvgpu_xml_attr(xmlNode *node, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    char *copy = g_strdup((const char *)v);
+    xmlFree(v);
+    return copy;
+}

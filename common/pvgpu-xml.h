@@ -22,4 +22,12 @@ xmlNode *pvgpu_xml_child(xmlNode *parent, const char *name,
 gboolean pvgpu_xml_is(const xmlNode *node, const char *name,
                       const char *ns_href);
 
+/* The root element of a libvirt domain document (NULL doc accepted), else
+ * NULL with PVGPU_COMMON_ERROR_INVALID. */
+xmlNode *pvgpu_xml_domain_root(xmlDoc *doc, GError **error);
+
+/* The attribute name (no namespace) of node as a GLib string; NULL when
+ * absent. */
+char *pvgpu_xml_attr(xmlNode *node, const char *name);
+
 #endif

@@ -43,58 +43,57 @@ static gboolean numeric_id(const char *text, gboolean plus_only, guint *out)
     return TRUE;
 }
 
-static gboolean resolve_user(const char *conf, const char *name, uid_t *uid,
-                             GError **error)
+static gboolean user_id(const char *name, guint *id)
 {
-    guint id;
-    if (numeric_id(name, TRUE, &id)) {
-        *uid = (uid_t)id;
-        return TRUE;
-    }
     struct passwd *pw = getpwnam(name);
-    if (pw != NULL) {
-        *uid = pw->pw_uid;
-        return TRUE;
+    if (pw == NULL) {
+        return FALSE;
     }
-    if (numeric_id(name, FALSE, &id)) {
-        *uid = (uid_t)id;
+    *id = pw->pw_uid;
+    return TRUE;
+}
+
+static gboolean group_id(const char *name, guint *id)
+{
+    struct group *gr = getgrnam(name);
+    if (gr == NULL) {
+        return FALSE;
+    }
+    *id = gr->gr_gid;
+    return TRUE;
+}
+
+/* The id of `key = "name"` in conf ("user" or "group"), as libvirt reads
+ * it: "+N", else a name looked up, else a number. */
+static gboolean resolve_id(const char *conf, const char *key,
+                           const char *name,
+                           gboolean (*lookup)(const char *name, guint *id),
+                           guint *id, GError **error)
+{
+    if (numeric_id(name, TRUE, id) || lookup(name, id) ||
+        numeric_id(name, FALSE, id)) {
         return TRUE;
     }
     g_autofree char *quoted = pvgpu_quote(name);
     g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
-                "%s sets user = \"%s\", which does not exist", conf, quoted);
+                "%s sets %s = \"%s\", which does not exist", conf, key,
+                quoted);
     return FALSE;
 }
 
-static gboolean resolve_group(const char *conf, const char *name, gid_t *gid,
-                              GError **error)
+/* libvirt's built-in user and group, each root when it does not exist. */
+static void default_owner(HookOwner *owner)
 {
-    guint id;
-    if (numeric_id(name, TRUE, &id)) {
-        *gid = (gid_t)id;
-        return TRUE;
-    }
-    struct group *gr = getgrnam(name);
-    if (gr != NULL) {
-        *gid = gr->gr_gid;
-        return TRUE;
-    }
-    if (numeric_id(name, FALSE, &id)) {
-        *gid = (gid_t)id;
-        return TRUE;
-    }
-    g_autofree char *quoted = pvgpu_quote(name);
-    g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
-                "%s sets group = \"%s\", which does not exist", conf, quoted);
-    return FALSE;
+    guint id = 0;
+    owner->uid = user_id(HOOK_DEFAULT_QEMU_USER, &id) ? (uid_t)id : 0;
+    owner->gid = group_id(HOOK_DEFAULT_QEMU_GROUP, &id) ? (gid_t)id : 0;
 }
 
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error)
 {
     const char *env = g_getenv("PVGPU_QEMU_CONF");
     const char *conf = env != NULL && env[0] != '\0' ? env : HOOK_QEMU_CONF;
-    owner->uid = 0;
-    owner->gid = 0;
+    default_owner(owner);
 
     g_autofree char *text = NULL;
     g_autoptr(GError) read_error = NULL;
@@ -108,6 +107,14 @@ gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error)
     }
     g_autofree char *user = conf_value(text, "user");
     g_autofree char *group = conf_value(text, "group");
-    return (user == NULL || resolve_user(conf, user, &owner->uid, error)) &&
-           (group == NULL || resolve_group(conf, group, &owner->gid, error));
+    guint uid = owner->uid, gid = owner->gid;
+    if ((user != NULL &&
+         !resolve_id(conf, "user", user, user_id, &uid, error)) ||
+        (group != NULL &&
+         !resolve_id(conf, "group", group, group_id, &gid, error))) {
+        return FALSE;
+    }
+    owner->uid = (uid_t)uid;
+    owner->gid = (gid_t)gid;
+    return TRUE;
 }

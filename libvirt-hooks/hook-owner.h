@@ -7,6 +7,10 @@
 #include <sys/types.h>
 
 #define HOOK_QEMU_CONF "/etc/libvirt/qemu.conf"
+/* What Debian's libvirt is built with (-Dqemu_user/-Dqemu_group) and uses
+ * when qemu.conf sets no user or group. */
+#define HOOK_DEFAULT_QEMU_USER "libvirt-qemu"
+#define HOOK_DEFAULT_QEMU_GROUP "libvirt-qemu"
 
 typedef struct {
     uid_t uid;
@@ -15,8 +19,9 @@ typedef struct {
 
 /*
  * Reads `user = "..."` and `group = "..."` from $PVGPU_QEMU_CONF, else
- * /etc/libvirt/qemu.conf. A missing file or setting means root. Names,
- * "+N" (numeric id) and plain numbers are understood as libvirt does.
+ * /etc/libvirt/qemu.conf. Names, "+N" (numeric id) and plain numbers are
+ * understood as libvirt does. A missing file or setting means libvirt's
+ * default, libvirt-qemu, or root when that user (group) does not exist.
  */
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error);
 

@@ -122,8 +122,10 @@ static gboolean edit_persistent(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
     return TRUE;
 }
 
-static void append_settings(GString *out, const PvgpuDomainConfig *c)
+/* The settings the definition now has, and when a change applies. */
+static void append_settings(GString *out, const EditResult *r)
 {
+    const PvgpuDomainConfig *c = r->config;
     g_autofree char *shmem = pvgpu_size_format(c->shmem_size);
     g_autofree char *budget = pvgpu_size_format(c->memory_budget);
 
@@ -135,6 +137,10 @@ static void append_settings(GString *out, const PvgpuDomainConfig *c)
     }
     g_string_append_printf(out, "  PCI address    bus %s, slot 0x%02x\n",
                            pvgpu_domain_bus(c), pvgpu_domain_slot(c));
+    if (r->changed && r->active) {
+        g_string_append(out, "The domain is running: this takes effect at "
+                             "its next start.\n");
+    }
 }
 
 gboolean pvgpuctl_cmd_enable(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
@@ -148,11 +154,7 @@ gboolean pvgpuctl_cmd_enable(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
     g_string_append_printf(ctx->out, "Domain '%s': pvgpu %s\n", r.name,
                            r.changed ? "enabled"
                                      : "was already enabled like this");
-    append_settings(ctx->out, r.config);
-    if (r.changed && r.active) {
-        g_string_append(ctx->out, "The domain is running: this takes effect "
-                                  "at its next start.\n");
-    }
+    append_settings(ctx->out, &r);
     return TRUE;
 }
 
@@ -192,10 +194,6 @@ gboolean pvgpuctl_cmd_sync(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
                            "pvgpu metadata\n",
                            r.name,
                            r.changed ? "re-derived from" : "already match");
-    append_settings(ctx->out, r.config);
-    if (r.changed && r.active) {
-        g_string_append(ctx->out, "The domain is running: this takes effect "
-                                  "at its next start.\n");
-    }
+    append_settings(ctx->out, &r);
     return TRUE;
 }

@@ -40,12 +40,12 @@ static void probe_backend(DomainStatus *s)
         s->facts.probe = PVGPUCTL_PROBE_REPLY;
         return;
     }
-    /* the control client reports "ok": false as REFUSED; everything else
-     * means that no usable backend answers on the socket */
-    s->facts.probe =
-        g_error_matches(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_REFUSED)
-            ? PVGPUCTL_PROBE_FAILED
-            : PVGPUCTL_PROBE_UNREACHABLE;
+    /* nothing to connect to is "unreachable"; a backend that answers
+     * "ok": false, garbage or nothing in time is in trouble ("error") */
+    s->facts.probe = g_error_matches(error, PVGPU_COMMON_ERROR,
+                                     PVGPU_COMMON_ERROR_UNREACHABLE)
+                         ? PVGPUCTL_PROBE_UNREACHABLE
+                         : PVGPUCTL_PROBE_FAILED;
     s->probe_message = g_strdup(error->message);
     s->facts.probe_message = s->probe_message;
 }

@@ -49,7 +49,7 @@ static gboolean check_document(xmlDoc *doc, GError **error)
         return pvgpu_domain_check_commandline(doc, config, error);
     }
     if (root->ns &&
-        g_str_has_prefix((const char *)root->ns->href, "urn:x-pvgpu:")) {
+        g_str_has_prefix((const char *)root->ns->href, PVGPU_NS_FAMILY)) {
         g_autoptr(xmlDoc) wrapped = domain_around(root);
 
         return pvgpu_domain_config_from_xml(wrapped, &config, error);

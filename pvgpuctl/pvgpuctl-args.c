@@ -1,8 +1,8 @@
 #include "pvgpuctl-args.h"
 
+#include "pvgpu-values.h"
 #include "pvgpuctl-commands.h"
 #include "pvgpuctl-error.h"
-#include "pvgpuctl-values.h"
 
 #include <string.h>
 
@@ -70,21 +70,24 @@ static gboolean store_option_value(PvgpuctlArgs *args,
                                    const char *value, GError **error)
 {
     g_autoptr(GError) local = NULL;
+    g_autofree char *name = g_strconcat("--", o->long_name, NULL);
     gboolean ok = TRUE;
 
+    /* the same checks as the metadata attributes of the same names */
     switch (o->flag) {
     case PVGPUCTL_OPT_SHMEM:
-        ok = pvgpuctl_parse_shmem_size(value, &args->shmem_size, &local);
+        ok = pvgpu_parse_shmem_size(name, value, &args->shmem_size, &local);
         break;
     case PVGPUCTL_OPT_MEMORY_BUDGET:
-        ok = pvgpuctl_parse_memory_budget(value, &args->memory_budget, &local);
+        ok = pvgpu_parse_memory_budget(name, value, &args->memory_budget,
+                                       &local);
         break;
     case PVGPUCTL_OPT_DISPLAY:
-        ok = pvgpuctl_parse_display(value, &args->display_width,
-                                    &args->display_height, &local);
+        ok = pvgpu_parse_display(name, value, &args->display_width,
+                                 &args->display_height, &local);
         break;
     case PVGPUCTL_OPT_SLOT:
-        ok = pvgpuctl_parse_slot(value, &args->slot, &local);
+        ok = pvgpu_parse_slot(name, value, &args->slot, &local);
         break;
     case PVGPUCTL_OPT_JSON:
         args->json = TRUE;
@@ -94,8 +97,9 @@ static gboolean store_option_value(PvgpuctlArgs *args,
         break;
     }
     if (!ok) {
-        return pvgpuctl_fail(error, PVGPUCTL_ERROR_USAGE, "--%s: %s",
-                             o->long_name, local->message);
+        g_set_error_literal(error, PVGPUCTL_ERROR, PVGPUCTL_ERROR_USAGE,
+                            local->message);
+        return FALSE;
     }
     args->given |= o->flag;
     return TRUE;

@@ -7,8 +7,6 @@
 
 #include <libxml/parser.h>
 
-#define DEFAULT_SHMEM_SIZE (G_GUINT64_CONSTANT(256) << 20)
-
 /* The document without formatting blanks, so that a comparison sees only
  * the changes that matter (pvgpu_domain_apply re-indents nothing). */
 char *pvgpuctl_edit_canonical_text(xmlDoc *doc)
@@ -67,36 +65,6 @@ gboolean pvgpuctl_edit_read_config(xmlDoc *doc, const char *name,
     return TRUE;
 }
 
-static char *element_text(xmlNode *node)
-{
-    xmlChar *content = node ? xmlNodeGetContent(node) : NULL;
-    char *text = g_strdup((const char *)content);
-
-    xmlFree(content);
-    return text;
-}
-
-/* A configuration with the defaults for a domain that has none yet; the
- * identity is checked when the result is read back with the metadata. */
-static PvgpuDomainConfig *default_config(xmlDoc *doc)
-{
-    xmlNode *root = xmlDocGetRootElement(doc);
-    xmlNode *type =
-        pvgpu_xml_child(pvgpu_xml_child(root, "os", NULL), "type", NULL);
-    g_autofree char *uuid = element_text(pvgpu_xml_child(root, "uuid", NULL));
-    xmlChar *machine =
-        type ? xmlGetNoNsProp(type, (const xmlChar *)"machine") : NULL;
-    PvgpuDomainConfig *c = g_new0(PvgpuDomainConfig, 1);
-
-    c->uuid = uuid ? g_ascii_strdown(uuid, -1) : NULL;
-    c->name = element_text(pvgpu_xml_child(root, "name", NULL));
-    c->machine = g_strdup((const char *)machine);
-    c->shmem_size = DEFAULT_SHMEM_SIZE;
-    c->memory_budget = PVGPU_DEFAULT_MEMORY_BUDGET;
-    xmlFree(machine);
-    return c;
-}
-
 /* Writes c and reads it back: the metadata written must itself be valid. */
 static gboolean apply_and_reread(xmlDoc *doc, const char *name,
                                  const PvgpuDomainConfig *c,
@@ -132,7 +100,14 @@ gboolean pvgpuctl_edit_enable(xmlDoc *doc, const char *name,
         return FALSE;
     }
     if (c == NULL) {
-        c = default_config(doc);
+        g_autoptr(GError) local = NULL;
+
+        c = pvgpu_domain_config_new_default(doc, &local);
+        if (c == NULL) {
+            return pvgpuctl_fail(error, PVGPUCTL_ERROR_FAILED,
+                                 "cannot enable pvgpu on domain '%s': %s",
+                                 name, local->message);
+        }
     }
     if (args->given & PVGPUCTL_OPT_SHMEM) {
         c->shmem_size = args->shmem_size;

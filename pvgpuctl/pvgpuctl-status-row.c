@@ -368,7 +368,7 @@ static const PvgpuctlColumn detail_columns[] = {
 
 #define LEGEND                                                                \
     "Legend: - not available; HEALTH ok: the backend answers, "               \
-    "not-running: no backend expected, unreachable: no backend answers, "     \
+    "not-running: no backend expected, unreachable: no backend listens, "     \
     "error: see 'pvgpuctl status NAME'"
 
 PvgpuctlTable *pvgpuctl_status_table_new(PvgpuctlStatusView view)

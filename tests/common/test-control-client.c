@@ -22,7 +22,7 @@
 
 typedef struct {
     char *dir;
-    char *path;
+    char *path;          /* where the client connects */
     int listen_fd;
     GThread *thread;
     GBytes *reply;       /* sent after the request line; NULL: none */
@@ -91,7 +91,9 @@ static int teardown(void **state)
         g_thread_join(s->thread);
     }
     close(s->listen_fd);
-    g_unlink(s->path);
+    /* s->path may have been pointed elsewhere: remove what setup bound */
+    g_autofree char *bound = g_build_filename(s->dir, "control.sock", NULL);
+    g_unlink(bound);
     g_rmdir(s->dir);
     g_clear_pointer(&s->reply, g_bytes_unref);
     g_free(s->request);
@@ -263,12 +265,10 @@ static void test_endless_reply_refused(void **state)
 static void test_missing_socket(void **state)
 {
     Server *s = *state;
-    g_autofree char *missing = g_build_filename(s->dir, "nothing.sock", NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) reply = pvgpu_control_command(missing, "status",
-                                                      &error);
-    assert_null(reply);
-    assert_non_null(strstr(error->message, "no such socket"));
+    g_free(s->path);
+    s->path = g_build_filename(s->dir, "nothing.sock", NULL);
+    expect_error(s, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_UNREACHABLE,
+                 "no such socket");
 }
 
 static void test_dead_socket(void **state)
@@ -276,19 +276,27 @@ static void test_dead_socket(void **state)
     Server *s = *state;
     close(s->listen_fd); /* the file stays, nobody listens */
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    expect_error(s, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_CONTROL,
+    expect_error(s, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_UNREACHABLE,
                  "connection refused");
+}
+
+static void test_not_a_socket(void **state)
+{
+    Server *s = *state;
+    g_free(s->path);
+    s->path = g_strdup(s->dir); /* a directory: ECONNREFUSED or ENOTSOCK */
+    expect_error(s, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_UNREACHABLE,
+                 "backend control socket");
 }
 
 static void test_path_too_long(void **state)
 {
-    (void)state;
-    g_autofree char *path = g_strnfill(200, 'a');
-    path[0] = '/';
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) reply = pvgpu_control_command(path, "status", &error);
-    assert_null(reply);
-    assert_non_null(strstr(error->message, "too long for a Unix socket"));
+    Server *s = *state;
+    g_free(s->path);
+    s->path = g_strnfill(200, 'a');
+    s->path[0] = '/';
+    expect_error(s, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_UNREACHABLE,
+                 "too long for a Unix socket");
 }
 
 int main(void)
@@ -310,6 +318,7 @@ int main(void)
         T(test_endless_reply_refused),
         T(test_missing_socket),
         T(test_dead_socket),
+        T(test_not_a_socket),
         T(test_path_too_long),
     };
 #undef T

@@ -19,6 +19,7 @@
 #include "pvgpu-xml.h"
 
 #define UUID "3f9c1c2e-8b7a-4d6e-9f10-2a3b4c5d6e7f"
+#define UUID_UPPER "3F9C1C2E-8B7A-4D6E-9F10-2A3B4C5D6E7F"
 #define QEMU_NS_DECL "xmlns:qemu='" PVGPU_QEMU_NS "'"
 #define GPU(attrs) \
     "<pvgpu:gpu xmlns:pvgpu='" PVGPU_METADATA_NS "' " attrs "/>"
@@ -477,6 +478,82 @@ static void test_apply_replaces_other_pvgpu_versions(void **state)
     assert_true(reread->shmem_size == c.shmem_size);
 }
 
+/* What pvgpuctl enable starts from on a domain without pvgpu metadata. */
+static void test_new_default(void **state)
+{
+    (void)state;
+    g_autofree char *xml = domain_xml("vm", NULL, NULL);
+    g_autoptr(xmlDoc) doc = parse(xml);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvgpuDomainConfig) c = pvgpu_domain_config_new_default(doc,
+                                                                     &error);
+    assert_non_null(c);
+    assert_string_equal(c->uuid, UUID);
+    assert_string_equal(c->name, "vm");
+    assert_string_equal(c->machine, "pc-q35-7.2");
+    assert_true(c->shmem_size == G_GUINT64_CONSTANT(256) << 20);
+    assert_true(c->memory_budget == PVGPU_DEFAULT_MEMORY_BUDGET);
+    assert_int_equal(c->display_width, 0);
+    assert_int_equal(c->slot, 0);
+    /* written and read back, it is the same configuration */
+    assert_true(pvgpu_domain_apply(doc, c, &error));
+    g_autoptr(PvgpuDomainConfig) reread = config_of(doc);
+    assert_true(reread->shmem_size == c->shmem_size);
+    g_autofree char *args = arg_values(doc);
+    assert_string_equal(args, "-device|" Q35_DEVICE("256M"));
+}
+
+static void test_new_default_identity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *xml;
+        const char *uuid, *machine, *error;
+    } cases[] = {
+        { "<domain><name> vm </name><uuid>" UUID_UPPER "</uuid></domain>",
+          UUID, NULL, NULL },
+        { "<domain><name>vm</name><uuid>" UUID "</uuid><os><type "
+          "machine='pc-i440fx-7.2'>hvm</type></os></domain>",
+          UUID, "pc-i440fx-7.2", NULL },
+        { "<domain><name>vm</name></domain>", NULL, NULL,
+          "the domain XML has no <uuid>" },
+        { "<domain><name>vm</name><uuid>../../etc</uuid></domain>", NULL, NULL,
+          "the domain <uuid> '../../etc' is not a UUID" },
+        { "<domain><uuid>" UUID "</uuid></domain>", NULL, NULL,
+          "the domain XML has no <name>" },
+        { "<network><name>vm</name></network>", NULL, NULL,
+          "the XML is not a libvirt <domain>" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(xmlDoc) doc = parse(cases[i].xml);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PvgpuDomainConfig) c =
+            pvgpu_domain_config_new_default(doc, &error);
+        if (cases[i].error == NULL) {
+            assert_non_null(c);
+            assert_string_equal(c->name, "vm");
+            assert_string_equal(c->uuid, cases[i].uuid);
+            assert_true(g_strcmp0(c->machine, cases[i].machine) == 0);
+            continue;
+        }
+        assert_null(c);
+        assert_true(g_error_matches(error, PVGPU_COMMON_ERROR,
+                                    PVGPU_COMMON_ERROR_INVALID));
+        if (strstr(error->message, cases[i].error) == NULL) {
+            print_error("case %u: got \"%s\"\n", i, error->message);
+            fail();
+        }
+    }
+    /* derived paths are checked too */
+    g_setenv("PVGPU_RUNTIME_DIR", "relative/run", TRUE);
+    g_autofree char *xml = domain_xml("vm", NULL, NULL);
+    g_autoptr(xmlDoc) doc = parse(xml);
+    g_autoptr(GError) error = NULL;
+    assert_null(pvgpu_domain_config_new_default(doc, &error));
+    assert_true(g_error_matches(error, PVGPU_COMMON_ERROR,
+                                PVGPU_COMMON_ERROR_PATH));
+}
+
 static void test_not_a_domain(void **state)
 {
     (void)state;
@@ -532,6 +609,8 @@ int main(void)
         T(test_apply_null_removes_ours_only),
         T(test_apply_null_drops_emptied_elements),
         T(test_apply_replaces_other_pvgpu_versions),
+        T(test_new_default),
+        T(test_new_default_identity),
         T(test_not_a_domain),
         T(test_xml_parse_refuses_dtd_and_garbage),
     };

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <grp.h>
 #include <glib/gstdio.h>
 #include <pwd.h>
 #include <signal.h>
@@ -762,6 +763,76 @@ static void test_qemu_conf_owner(void **state)
     assert_non_null(strstr(status, uid_line));
 }
 
+static void assert_owned_by(const char *path, uid_t uid, gid_t gid)
+{
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    if (st.st_uid != uid || st.st_gid != gid) {
+        print_error("%s belongs to %u:%u, expected %u:%u\n", path,
+                    (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid,
+                    (unsigned)gid);
+        fail();
+    }
+}
+
+/* libvirt-qemu's uid and gid as libvirt's built-in default; skips unless
+ * root and both exist. */
+static void require_default_qemu_owner(uid_t *uid, gid_t *gid)
+{
+    struct passwd *pw = getpwnam("libvirt-qemu");
+    if (geteuid() != 0 || pw == NULL) {
+        skip();
+    }
+    *uid = pw->pw_uid;
+    struct group *gr = getgrnam("libvirt-qemu");
+    if (gr == NULL) {
+        skip();
+    }
+    *gid = gr->gr_gid;
+}
+
+/* Without user and group in qemu.conf (Debian ships them commented out),
+ * QEMU runs as libvirt's built-in libvirt-qemu:libvirt-qemu: the socket
+ * must belong to it, not to root. */
+static void test_qemu_conf_default_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    uid_t uid;
+    gid_t gid;
+    require_default_qemu_owner(&uid, &gid);
+    write_file(f->qemu_conf, "# as Debian ships it\n"
+                             "#user = \"libvirt-qemu\"\n"
+                             "#group = \"libvirt-qemu\"\n");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, uid, gid);
+    assert_owned_by(f->device, uid, gid);
+    pid_t pid = running_backend(f);
+    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *status = NULL;
+    assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
+    g_autofree char *uid_line = g_strdup_printf("\nUid:\t%u\t%u\t", uid, uid);
+    g_autofree char *gid_line = g_strdup_printf("\nGid:\t%u\t%u\t", gid, gid);
+    assert_non_null(strstr(status, uid_line));
+    assert_non_null(strstr(status, gid_line));
+}
+
+/* Only the user set: the group stays libvirt's default, as in libvirt. */
+static void test_qemu_conf_default_group(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    uid_t uid;
+    gid_t gid;
+    require_default_qemu_owner(&uid, &gid);
+    write_file(f->qemu_conf, "user = \"+0\"\n");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, 0, gid);
+    assert_owned_by(f->device, 0, gid);
+}
+
 static void test_qemu_conf_unknown_user(void **state)
 {
     Fixture *f = *state;
@@ -808,6 +879,8 @@ int main(int argc, char **argv)
         T(test_oversized_input),
         T(test_qemu_conf_owner),
         T(test_qemu_conf_unknown_user),
+        T(test_qemu_conf_default_owner),
+        T(test_qemu_conf_default_group),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

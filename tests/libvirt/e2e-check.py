@@ -5,6 +5,9 @@
   e2e-check.py control SOCKET REQUEST               one control-socket request
   e2e-check.py definition UUID RUNTIME   < xml    pvgpu metadata + qemu args
   e2e-check.py query-pci                 < json   the pvgpu device in QEMU
+  e2e-check.py others                    < xml    no pvgpu left; prints what
+                                                  else is in <metadata> and
+                                                  <qemu:commandline>
 
 A failed check prints why on stderr and exits 1.
 """
@@ -58,6 +61,19 @@ def cmd_definition(uuid, runtime):
         fail(f"<qemu:arg> values {args}, want {want}")
 
 
+def cmd_others():
+    root = ET.fromstring(sys.stdin.read())
+    metadata = [e.tag for e in root.findall("metadata/*")]
+    ours = [tag for tag in metadata if tag.startswith("{urn:x-pvgpu:")]
+    if ours:
+        fail(f"pvgpu metadata left: {ours}")
+    args = [a.get("value") for a in root.findall(f"{QEMU_NS}commandline/{QEMU_NS}arg")]
+    devices = [a for a in args if a.startswith("pvgpu,")]
+    if devices:
+        fail(f"pvgpu QEMU arguments left: {devices}")
+    print(f"args {' '.join(args)}; metadata {' '.join(metadata)}")
+
+
 def cmd_query_pci():
     reply = json.load(sys.stdin)
     devices = [d for bus in reply["return"] for d in bus["devices"]
@@ -79,6 +95,7 @@ COMMANDS = {
     "control": (cmd_control, 2),
     "definition": (cmd_definition, 2),
     "query-pci": (cmd_query_pci, 0),
+    "others": (cmd_others, 0),
 }
 
 if __name__ == "__main__":

@@ -213,6 +213,37 @@ assert_cleaned_up() {
     [ -z "$left" ] || fail "backend processes left: $left"
 }
 
+# refused_start NAME: `virsh start NAME` fails and leaves the domain shut
+# off with nothing behind; prints what virsh said.
+refused_start() {
+    local name=$1 out rc=0
+    out=$(virsh_ start "$name" 2>&1) || rc=$?
+    [ $rc -ne 0 ] || fail "virsh start $name succeeded"
+    [ "$(domstate "$name")" = "shut off" ] || fail "$name state: $(domstate "$name")"
+    assert_cleaned_up "$name" "$(runtime_dir_of "$name")"
+    printf '%s\n' "$out"
+}
+
+# Destroys a running pvgpu domain; its backend (pid, when given) and
+# runtime dir must be gone after.
+destroy_and_assert_cleaned_up() {
+    local name=$1 pid=${2:-} dir
+    dir=$(runtime_dir_of "$name")
+    virsh_ destroy "$name" >/dev/null || fail "virsh destroy $name"
+    [ "$(domstate "$name")" = "shut off" ] || fail "$name state after destroy: $(domstate "$name")"
+    assert_cleaned_up "$name" "$dir" "$pid"
+}
+
+# The domain runs without a pvgpu device, runtime dir or backend.
+assert_runs_without_pvgpu() {
+    local name=$1
+    [ "$(domstate "$name")" = running ] || fail "$name not running"
+    [ ! -e "$(runtime_dir_of "$name")" ] || fail "runtime dir of $name exists"
+    [ -z "$(backend_pids)" ] || fail "a backend runs: $(backend_pids)"
+    ! virsh_ qemu-monitor-command "$name" --hmp 'info pci' | grep -qi '1af4:10f0' \
+        || fail "$name has a pvgpu device"
+}
+
 # pvgpuctl_json_expect DOMAIN JSON HEALTH: `pvgpuctl status DOMAIN --json`
 # describes the running DOMAIN with this health; when ok, also connected
 # and ready, with the backend of the pidfile (live values only: the
@@ -333,12 +364,7 @@ case_screenshot_without_scanout() {
 
 case_destroy_cleans_up() {
     backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
-    local dir pid
-    dir=$(runtime_dir_of win-vm)
-    pid=$(backend_pid_of win-vm)
-    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
-    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state after destroy: $(domstate win-vm)"
-    assert_cleaned_up win-vm "$dir" "$pid"
+    destroy_and_assert_cleaned_up win-vm "$(backend_pid_of win-vm)"
 }
 
 case_backend_crash() {
@@ -357,10 +383,7 @@ case_backend_crash() {
     pvgpuctl_json_expect win-vm "$out" unreachable || fail "pvgpuctl status --json after a backend crash: $out"
     [ "$(domstate win-vm)" = running ] || fail "win-vm state after the backend crash: $(domstate win-vm)"
     pid_alive "$qemu_pid" || fail "QEMU (pid $qemu_pid) died with the backend"
-    local dir
-    dir=$(runtime_dir_of win-vm)
-    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm after the backend crash"
-    assert_cleaned_up win-vm "$dir"
+    destroy_and_assert_cleaned_up win-vm
 }
 
 case_libvirtd_restart_keeps_backend() {
@@ -398,10 +421,7 @@ case_libvirtd_restart_restarts_backend() {
     local out
     out=$("$pvgpuctl" status win-vm --json) || fail "pvgpuctl status after reconnect exited $?: $out"
     pvgpuctl_json_expect win-vm "$out" ok || fail "pvgpuctl status --json after reconnect: $out"
-    local dir
-    dir=$(runtime_dir_of win-vm)
-    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
-    assert_cleaned_up win-vm "$dir" "$new"
+    destroy_and_assert_cleaned_up win-vm "$new"
 }
 
 case_invalid_metadata_refused() {
@@ -412,14 +432,11 @@ case_invalid_metadata_refused() {
     virsh_ dumpxml --inactive win-vm | sed 's/\(<pvgpu:gpu[^>]* shmem="\)[^"]*"/\13M"/' > "$xml"
     grep -q 'shmem="3M"' "$xml" || fail "could not edit the metadata: $(cat "$xml")"
     virsh_ define "$xml" >/dev/null || fail "virsh define of the edited XML"
-    local out rc=0
-    out=$(virsh_ start win-vm 2>&1) || rc=$?
-    [ $rc -ne 0 ] || fail "virsh start succeeded with shmem=3M"
+    local out
+    out=$(refused_start win-vm) || exit 1
     grep -qi 'hook' <<<"$out" || fail "start refused, but not by the hook: $out"
     grep -q 'shmem' <<<"$out" || fail "the refusal does not name the shmem attribute: $out"
     grep -q '3M' <<<"$out" || fail "the refusal does not quote the bad value: $out"
-    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state: $(domstate win-vm)"
-    assert_cleaned_up win-vm "$(runtime_dir_of win-vm)"
     echo "# virsh said: $(tail -n1 <<<"$out")"
 }
 
@@ -430,13 +447,104 @@ case_missing_backend_refused() {
     local missing=$work/no-such-dir/pvgpu-backend
     libvirtd_env start "PVGPU_BACKEND=$missing" || fail "reinstalling the hook"
     local out rc=0
-    out=$(virsh_ start win-vm 2>&1) || rc=$?
+    out=$(refused_start win-vm) || rc=$?
     libvirtd_env start || fail "restoring the hook"
-    [ $rc -ne 0 ] || fail "virsh start succeeded without a backend binary"
+    [ $rc -eq 0 ] || exit 1
     grep -qF "$missing" <<<"$out" || fail "the refusal does not name $missing: $out"
-    [ "$(domstate win-vm)" = "shut off" ] || fail "win-vm state: $(domstate win-vm)"
-    assert_cleaned_up win-vm "$(runtime_dir_of win-vm)"
     echo "# virsh said: $(tail -n1 <<<"$out")"
+}
+
+# pvgpuctl on a running domain changes only the persistent definition.
+case_enable_running_domain() {
+    remove_domain win-vm
+    define_domain win-vm
+    start_domain win-vm
+    local out rc=0
+    out=$("$pvgpuctl" enable win-vm --shmem 256M) || rc=$?
+    [ $rc -eq 0 ] || fail "pvgpuctl enable on a running domain exited $rc: $out"
+    grep -qxF "The domain is running: this takes effect at its next start." <<<"$out" \
+        || fail "pvgpuctl enable on a running domain does not say when it applies: $out"
+    check definition "$(uuid_of win-vm)" "$runtime" < <(virsh_ dumpxml --inactive win-vm) \
+        || fail "persistent definition after enable"
+    ! virsh_ dumpxml win-vm | grep -q 'urn:x-pvgpu' || fail "the live definition got pvgpu metadata"
+    assert_runs_without_pvgpu win-vm
+    out=$("$pvgpuctl" status win-vm --json) || fail "pvgpuctl status of the pending domain exited $?: $out"
+    json_is "$out" 'd["health"]' '"not-running"' && json_is "$out" '"next start" in d["health_detail"]' true \
+        || fail "pvgpuctl status of the pending domain: $out"
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
+    start_domain win-vm
+    wait_for "backend of win-vm connected and ready" 30 backend_connected_and_ready win-vm
+    destroy_and_assert_cleaned_up win-vm "$(backend_pid_of win-vm)"
+}
+
+# A hand edit of our <qemu:arg> through the libvirt API: the hook refuses
+# the start, pvgpuctl sync repairs the definition, then the start works.
+case_sync_repairs_hand_edited_arg() {
+    remove_domain win-vm
+    define_domain win-vm
+    "$pvgpuctl" enable win-vm --shmem 256M >/dev/null || fail "pvgpuctl enable"
+    local xml=$work/xml/win-vm-edited.xml
+    virsh_ dumpxml --inactive win-vm \
+        | sed "s/\(<qemu:arg value=.pvgpu,[^'\"]*\)addr=0x1e,shmem_size=256M/\1addr=0x10,shmem_size=64M/" > "$xml"
+    grep -q 'addr=0x10,shmem_size=64M' "$xml" || fail "could not edit the QEMU argument: $(cat "$xml")"
+    virsh_ define "$xml" >/dev/null || fail "virsh define of the edited XML"
+    virsh_ dumpxml --inactive win-vm | grep -q 'addr=0x10,shmem_size=64M' \
+        || fail "libvirt did not keep the edited argument"
+    local out rc=0
+    out=$(refused_start win-vm) || exit 1
+    grep -qF "run: pvgpuctl sync win-vm" <<<"$out" || fail "the refusal does not point at pvgpuctl sync: $out"
+    echo "# virsh said: $(tail -n1 <<<"$out")"
+    out=$("$pvgpuctl" sync win-vm) || rc=$?
+    [ $rc -eq 0 ] || fail "pvgpuctl sync exited $rc: $out"
+    grep -qF "QEMU arguments re-derived from the pvgpu metadata" <<<"$out" || fail "pvgpuctl sync said: $out"
+    check definition "$(uuid_of win-vm)" "$runtime" < <(virsh_ dumpxml --inactive win-vm) \
+        || fail "definition after pvgpuctl sync"
+    out=$("$pvgpuctl" sync win-vm) || fail "second pvgpuctl sync exited $?: $out"
+    grep -qF "already match" <<<"$out" || fail "second pvgpuctl sync changed something: $out"
+    start_domain win-vm
+    wait_for "backend of win-vm connected and ready" 30 backend_connected_and_ready win-vm
+    local pci
+    pci=$(virsh_ qemu-monitor-command win-vm '{"execute":"query-pci"}') || fail "QMP query-pci"
+    check query-pci <<<"$pci" || fail "QMP query-pci after sync: $pci"
+    destroy_and_assert_cleaned_up win-vm "$(backend_pid_of win-vm)"
+}
+
+# disable on the real daemon (the test driver drops <qemu:commandline>):
+# our metadata and arguments go, the user's stay.
+case_disable_removes_ours_only() {
+    remove_domain win-vm
+    domain_xml win-vm \
+        | sed -e "s|<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+              -e "s|</domain>|  <metadata><app:note xmlns:app='urn:example:app'>keep</app:note></metadata>\n  <qemu:commandline><qemu:arg value='-msg'/><qemu:arg value='timestamp=on'/></qemu:commandline>\n</domain>|" \
+        > "$work/xml/win-vm-user.xml"
+    virsh_ define "$work/xml/win-vm-user.xml" >/dev/null || fail "virsh define win-vm with user additions"
+    local user='args -msg timestamp=on; metadata {urn:example:app}note'
+    [ "$(check others < <(virsh_ dumpxml --inactive win-vm))" = "$user" ] \
+        || fail "libvirt did not keep the user additions: $(virsh_ dumpxml --inactive win-vm)"
+    "$pvgpuctl" enable win-vm --shmem 256M >/dev/null || fail "pvgpuctl enable"
+    virsh_ dumpxml --inactive win-vm | grep -q 'urn:x-pvgpu:domain:1.0' || fail "enable wrote no metadata"
+    start_domain win-vm
+    wait_for "backend of win-vm connected and ready" 30 backend_connected_and_ready win-vm
+    local pid out rc=0
+    pid=$(backend_pid_of win-vm)
+
+    out=$("$pvgpuctl" disable win-vm) || rc=$?
+    [ $rc -eq 0 ] || fail "pvgpuctl disable exited $rc: $out"
+    grep -qF "keeps its pvgpu device until it stops" <<<"$out" || fail "pvgpuctl disable of a running domain said: $out"
+    local after
+    after=$(check others < <(virsh_ dumpxml --inactive win-vm)) || fail "pvgpu left in the definition after disable"
+    [ "$after" = "$user" ] || fail "disable changed the user additions: $after"
+    backend_connected_and_ready win-vm || fail "disable stopped the backend of the running domain"
+    destroy_and_assert_cleaned_up win-vm "$pid"
+
+    start_domain win-vm
+    assert_runs_without_pvgpu win-vm
+    tr '\0' ' ' < "/proc/$(qemu_pid_of win-vm)/cmdline" | grep -qF -- '-msg timestamp=on' \
+        || fail "the user's QEMU argument is not on QEMU's command line"
+    out=$("$pvgpuctl" disable win-vm) || fail "second pvgpuctl disable exited $?: $out"
+    grep -qF "nothing to remove" <<<"$out" || fail "second pvgpuctl disable said: $out"
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
+    remove_domain win-vm
 }
 
 case_no_sanitizer_reports() {
@@ -474,6 +582,9 @@ cases=(
     libvirtd_restart_restarts_backend
     invalid_metadata_refused
     missing_backend_refused
+    enable_running_domain
+    sync_repairs_hand_edited_arg
+    disable_removes_ours_only
     no_sanitizer_reports
     libvirtd_stops
 )

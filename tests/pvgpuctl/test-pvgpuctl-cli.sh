@@ -62,7 +62,7 @@ assert "version names pvgpuctl and libvirt" out_starts "pvgpuctl [0-9.]* (libvir
 
 check "no command" 2 "pvgpuctl: no command given; see 'pvgpuctl --help'" --
 check "unknown command" 2 "pvgpuctl: unknown command 'stauts'; see 'pvgpuctl --help'" -- stauts
-check "bad size" 2 "pvgpuctl: --shmem: '3M' is not a valid shared memory size: it must be a power of two from 4M to 64G" -- enable vm --shmem 3M
+check "bad size" 2 "pvgpuctl: --shmem '3M' must be a power of two between 4M and 64G" -- enable vm --shmem 3M
 check "conflicting flags" 2 "pvgpuctl: --json and --quiet cannot be used together: --quiet prints nothing" -- status --json --quiet
 
 check "unhealthy status exits 3" 3 "pvgpuctl: 1 of 2 pvgpu domains unhealthy: vm-gpu (unreachable)" -- -c "$node" status

@@ -298,19 +298,27 @@ static void test_sync_repairs_hand_edited_arg(void **state)
                         "-device | virtio-rng-pci | -device | " Q35_DEVICE);
 }
 
-static void test_sync_follows_edited_metadata(void **state)
+/* q35-user-args.xml enabled, then its shmem attribute edited by hand. */
+static xmlDoc *enabled_with_shmem(const char *shmem)
 {
-    g_autoptr(xmlDoc) doc = load("q35-user-args.xml");
-    g_autoptr(PvgpuDomainConfig) config = NULL;
-    g_autofree char *values = NULL;
+    xmlDoc *doc = load("q35-user-args.xml");
     xmlNode *gpu;
 
-    (void)state;
     enable(doc, NULL);
     gpu = pvgpu_xml_child(
         pvgpu_xml_child(xmlDocGetRootElement(doc), "metadata", NULL), "gpu",
         PVGPU_METADATA_NS);
-    xmlSetProp(gpu, (const xmlChar *)"shmem", (const xmlChar *)"1048576K");
+    xmlSetProp(gpu, (const xmlChar *)"shmem", (const xmlChar *)shmem);
+    return doc;
+}
+
+static void test_sync_follows_edited_metadata(void **state)
+{
+    g_autoptr(xmlDoc) doc = enabled_with_shmem("1048576K");
+    g_autoptr(PvgpuDomainConfig) config = NULL;
+    g_autofree char *values = NULL;
+
+    (void)state;
     run_edit(pvgpuctl_edit_sync, doc, NULL, &config);
     assert_int_equal(config->shmem_size, 1ull << 30);
     values = qemu_args(doc);
@@ -365,17 +373,11 @@ static void test_sync_without_metadata(void **state)
 
 static void test_invalid_metadata(void **state)
 {
-    g_autoptr(xmlDoc) doc = load("q35-user-args.xml");
+    g_autoptr(xmlDoc) doc = enabled_with_shmem("3M");
     g_autoptr(PvgpuDomainConfig) config = NULL;
     g_autofree char *values = NULL;
-    xmlNode *gpu;
 
     (void)state;
-    enable(doc, NULL);
-    gpu = pvgpu_xml_child(
-        pvgpu_xml_child(xmlDocGetRootElement(doc), "metadata", NULL), "gpu",
-        PVGPU_METADATA_NS);
-    xmlSetProp(gpu, (const xmlChar *)"shmem", (const xmlChar *)"3M");
     expect_edit_error(pvgpuctl_edit_enable, doc, NULL, "is invalid: shmem");
     expect_edit_error(pvgpuctl_edit_sync, doc, NULL, "power of two");
     /* disable still removes it */
@@ -397,6 +399,22 @@ static void test_slot_of_ich9_refused_on_q35(void **state)
                       "0x1f holds the ICH9");
 }
 
+/* A document without <uuid> (not defined yet) gets nothing written. */
+static void test_enable_without_uuid(void **state)
+{
+    static const char xml[] = "<domain type='qemu'><name>vm</name>"
+                              "<os><type machine='q35'>hvm</type></os>"
+                              "</domain>";
+    g_autoptr(xmlDoc) doc = pvgpu_xml_parse(xml, sizeof(xml) - 1, NULL);
+
+    (void)state;
+    assert_non_null(doc);
+    expect_edit_error(pvgpuctl_edit_enable, doc, NULL,
+                      "cannot enable pvgpu on domain 'vm': the domain XML "
+                      "has no <uuid>");
+    assert_null(gpu_element(doc));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_sync_without_metadata),
         cmocka_unit_test(test_invalid_metadata),
         cmocka_unit_test(test_slot_of_ich9_refused_on_q35),
+        cmocka_unit_test(test_enable_without_uuid),
     };
 
     /* the derived paths under the default runtime directory */

@@ -43,6 +43,10 @@ static char *runtime_dir;
 
 /* ---- a fake backend: answers the next connections with fixed lines ---- */
 
+/* A reply that is no line: the fake reads the request, then answers
+ * nothing until the client gives up and closes. */
+#define SILENT "(silent)"
+
 typedef struct {
     char *path;
     int listen_fd;
@@ -80,7 +84,13 @@ static gpointer fake_backend_serve(gpointer data)
             break;
         }
         g_ptr_array_add(fake->requests, read_line(fd));
-        if (write(fd, reply, strlen(reply)) < 0 || write(fd, "\n", 1) < 0) {
+        if (strcmp(reply, SILENT) == 0) {
+            char c;
+
+            while (read(fd, &c, 1) > 0) {
+            }
+        } else if (write(fd, reply, strlen(reply)) < 0 ||
+                   write(fd, "\n", 1) < 0) {
             g_printerr("fake backend: write: %s\n", g_strerror(errno));
         }
         close(fd);
@@ -532,14 +542,17 @@ static void test_status_with_backend(void **state)
     expect_requests(fake, 3, "{\"command\":\"status\"}");
 }
 
+/* A backend that answers, but not usefully, is in error; only one that
+ * cannot be reached at all is "unreachable". */
 static void test_status_backend_errors(void **state)
 {
     PvgpuctlContext *ctx = *state;
     FakeBackend *fake = fake_backend_start(
         VM_GPU_UUID, "{\"ok\":false,\"error\":\"shutting down\"}",
-        "this is not JSON", NULL);
+        "this is not JSON", SILENT, NULL);
     g_autoptr(JsonNode) refused = NULL;
     g_autoptr(JsonNode) garbage = NULL;
+    g_autoptr(JsonNode) silent = NULL;
     gboolean healthy;
 
     refused = status_of(ctx, "vm-gpu", &healthy);
@@ -550,9 +563,39 @@ static void test_status_backend_errors(void **state)
                            "down"));
     garbage = status_of(ctx, "vm-gpu", &healthy);
     assert_false(healthy);
+    assert_string_equal(member(garbage, "health"), "error");
     assert_non_null(
         strstr(member(garbage, "health_detail"), "the reply is not JSON"));
-    expect_requests(fake, 2, "{\"command\":\"status\"}");
+    silent = status_of(ctx, "vm-gpu", &healthy);
+    assert_false(healthy);
+    assert_string_equal(member(silent, "health"), "error");
+    assert_non_null(strstr(member(silent, "health_detail"), "no reply within"));
+    expect_requests(fake, 3, "{\"command\":\"status\"}");
+}
+
+/* The socket file of a backend that died: nobody listens on it. */
+static void test_status_dead_backend_socket(void **state)
+{
+    PvgpuctlContext *ctx = *state;
+    g_autofree char *dir = g_build_filename(runtime_dir, VM_GPU_UUID, NULL);
+    g_autofree char *path = g_build_filename(dir, "control.sock", NULL);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_autoptr(JsonNode) detail = NULL;
+    gboolean healthy;
+
+    assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+    assert_true(fd >= 0 && strlen(path) < sizeof(addr.sun_path));
+    strcpy(addr.sun_path, path);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    detail = status_of(ctx, "vm-gpu", &healthy);
+    close(fd);
+    unlink(path);
+    rmdir(dir);
+    assert_false(healthy);
+    assert_string_equal(member(detail, "health"), "unreachable");
+    assert_non_null(strstr(member(detail, "health_detail"),
+                           "connection refused"));
 }
 
 /* Metadata a user broke by hand: the domain is listed, as an error. */
@@ -665,6 +708,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_status_backend_errors, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_status_dead_backend_socket,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_invalid_metadata, setup,
                                         teardown),
         cmocka_unit_test(test_uri_locality),
