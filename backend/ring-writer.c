@@ -14,13 +14,6 @@ void pvgpu_ring_writer_init(PvgpuRingWriter *w, guint8 *shmem,
     w->next_id = 1;
 }
 
-guint64 pvgpu_ring_writer_space(const PvgpuRingWriter *w)
-{
-    guint64 consumer = pvgpu_shared_load_acquire64(&w->ctrl->consumer);
-
-    return w->layout.ring_size - (w->producer - consumer);
-}
-
 void pvgpu_ring_writer_push_raw(PvgpuRingWriter *w, const void *bytes,
                                 gsize len)
 {
@@ -35,22 +28,20 @@ guint64 pvgpu_ring_writer_push(PvgpuRingWriter *w, struct pvgpu_cmd_hdr *cmd,
                                guint32 struct_size)
 {
     guint32 size = cmd->size ? cmd->size : pvgpu_cmd_ring_size(struct_size);
-    guint64 to_end = w->layout.ring_size - w->producer % w->layout.ring_size;
-    guint64 pad = size > to_end ? to_end : 0;
+    guint64 consumer = pvgpu_shared_load_acquire64(&w->ctrl->consumer);
+    guint32 pad;
+    int plan;
     guint64 at;
 
-    g_assert(struct_size <= size && size <= PVGPU_CMD_MAX_SIZE);
-    if (pad + size > pvgpu_ring_writer_space(w)) {
+    g_assert(struct_size <= size);
+    plan = pvgpu_ring_plan(&w->layout, w->producer, consumer, size, &pad);
+    if (plan == PVGPU_RING_PLAN_NO_SPACE) {
         return G_MAXUINT64;
     }
+    g_assert(plan == PVGPU_ERROR_NONE);
     if (pad > 0) {
-        struct pvgpu_cmd_hdr nop = {
-            .type = PVGPU_CMD_NOP, .size = (guint32)pad, .id = w->next_id++,
-        };
-        guint8 *p = w->ring + w->producer % w->layout.ring_size;
-
-        memset(p, 0, pad);
-        memcpy(p, &nop, sizeof(nop));
+        pvgpu_cmd_nop_init(w->ring + w->producer % w->layout.ring_size, pad,
+                           w->next_id++);
         w->producer += pad;
     }
     cmd->size = size;

@@ -24,15 +24,13 @@ typedef struct {
 void pvgpu_ring_writer_init(PvgpuRingWriter *w, guint8 *shmem,
                             const struct pvgpu_layout *layout);
 
-/* Bytes the writer may still add before the consumer catches up. */
-guint64 pvgpu_ring_writer_space(const PvgpuRingWriter *w);
-
 /*
  * Appends the command whose first struct_size bytes are at cmd: sets its
  * size to the ring size of the struct (unless hdr->size is non-zero), its
  * id to the next one (unless hdr->id is non-zero), zeroes its padding, and
  * writes a NOP before it when it would cross the ring end. Returns the ring
  * index it was written at, or G_MAXUINT64 when the ring is too full.
+ * A size or producer index that breaks the ring rules aborts (a test bug).
  */
 guint64 pvgpu_ring_writer_push(PvgpuRingWriter *w, struct pvgpu_cmd_hdr *cmd,
                                guint32 struct_size);

@@ -467,6 +467,51 @@ static inline int pvgpu_ring_fetch(const struct pvgpu_layout *l,
     return PVGPU_ERROR_NONE;
 }
 
+/* pvgpu_ring_plan(): the command fits once the consumer has moved on. */
+#define PVGPU_RING_PLAN_NO_SPACE 0x10000
+
+/*
+ * Producer side: plans where a command of size bytes goes. Returns
+ * PVGPU_ERROR_NONE and sets *pad to the bytes of NOP to write at producer
+ * first (0 if none); PVGPU_ERROR_CMD_SIZE for a size that is zero,
+ * unaligned or above PVGPU_CMD_MAX_SIZE; PVGPU_ERROR_RING_INDEX when
+ * producer is unaligned or not within one ring of consumer;
+ * PVGPU_RING_PLAN_NO_SPACE when the pad and the command do not fit before
+ * the consumer yet.
+ */
+static inline int pvgpu_ring_plan(const struct pvgpu_layout *l,
+                                  uint64_t producer, uint64_t consumer,
+                                  uint32_t size, uint32_t *pad)
+{
+    uint64_t to_end = l->ring_size - producer % l->ring_size;
+
+    *pad = 0;
+    if (size < sizeof(struct pvgpu_cmd_hdr) || size > PVGPU_CMD_MAX_SIZE ||
+        (size % PVGPU_CMD_ALIGN) != 0) {
+        return PVGPU_ERROR_CMD_SIZE;
+    }
+    if (producer < consumer || producer - consumer > l->ring_size ||
+        (producer % PVGPU_CMD_ALIGN) != 0) {
+        return PVGPU_ERROR_RING_INDEX;
+    }
+    if (size > to_end) {
+        *pad = (uint32_t)to_end; /* below size, so below PVGPU_CMD_MAX_SIZE */
+    }
+    if ((uint64_t)*pad + size > l->ring_size - (producer - consumer)) {
+        return PVGPU_RING_PLAN_NO_SPACE;
+    }
+    return PVGPU_ERROR_NONE;
+}
+
+/* Writes a NOP of size bytes (header and zeroed body) at at. */
+static inline void pvgpu_cmd_nop_init(uint8_t *at, uint32_t size, uint32_t id)
+{
+    memset(at, 0, size);
+    pvgpu_le32_store(at, PVGPU_CMD_NOP);
+    pvgpu_le32_store(at + 4, size);
+    pvgpu_le32_store(at + 12, id);
+}
+
 #define PVGPU_CMD_SIZE_UNKNOWN 0xffffffffu
 
 /* The exact struct size of a command type; 0 for any size (NOP). */

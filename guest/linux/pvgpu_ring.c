@@ -37,24 +37,29 @@ static void pvgpu_doorbell(struct pvgpu_device *pd)
 	pvgpu_write(pd, PVGPU_REG_DOORBELL, 1);
 }
 
-static int pvgpu_ring_wait_space(struct pvgpu_device *pd, u64 need)
+/* Waits until the command and the NOP pad it needs (*pad) fit. */
+static int pvgpu_ring_wait_space(struct pvgpu_device *pd, u32 size, u32 *pad)
 {
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(pvgpu_fence_timeout_ms);
-	u64 size = pd->layout.ring_size;
 	bool rang = false;
 	u64 consumer;
+	int plan;
 
 	for (;;) {
 		consumer = smp_load_acquire(&pd->ctrl->consumer);
-		if (consumer > pd->producer || pd->producer - consumer > size) {
+		plan = pvgpu_ring_plan(&pd->layout, pd->producer, consumer, size,
+				       pad);
+		if (plan == PVGPU_ERROR_NONE)
+			return 0;
+		if (plan == PVGPU_ERROR_CMD_SIZE)
+			return -EINVAL;
+		if (plan != PVGPU_RING_PLAN_NO_SPACE) {
 			drm_err_ratelimited(&pd->drm,
 					    "ring indices out of range: consumer %llu producer %llu\n",
 					    consumer, pd->producer);
 			return -EIO;
 		}
-		if (size - (pd->producer - consumer) >= need)
-			return 0;
 		if (!READ_ONCE(pd->live_gen))
 			return -ENODEV;
 		if (time_after(jiffies, deadline))
@@ -75,9 +80,8 @@ static int pvgpu_ring_wait_space(struct pvgpu_device *pd, u64 need)
 static int pvgpu_ring_put(struct pvgpu_device *pd, const void *bytes, u32 len,
 			  u32 ring_len)
 {
-	u64 pos = pd->producer % pd->layout.ring_size;
-	u64 to_end = pd->layout.ring_size - pos;
-	u64 need = ring_len > to_end ? ring_len + to_end : ring_len;
+	u32 pad;
+	u64 pos;
 	int ret;
 
 	lockdep_assert_held(&pd->ring_lock);
@@ -85,24 +89,18 @@ static int pvgpu_ring_put(struct pvgpu_device *pd, const void *bytes, u32 len,
 		ret = -ENODEV;
 		goto fail;
 	}
-	ret = pvgpu_ring_wait_space(pd, need);
+	ret = pvgpu_ring_wait_space(pd, ring_len, &pad);
 	if (ret)
 		goto fail;
 
-	if (ring_len > to_end) {
-		struct pvgpu_cmd_hdr nop = {
-			.type = PVGPU_CMD_NOP,
-			.size = (u32)to_end,
-			.id = ++pd->next_cmd_id,
-		};
-
-		memcpy(pd->ring + pos, &nop, sizeof(nop));
-		memset(pd->ring + pos + sizeof(nop), 0, to_end - sizeof(nop));
-		pd->producer += to_end;
-		pos = 0;
+	if (pad) {
+		pvgpu_cmd_nop_init(pd->ring + pd->producer % pd->layout.ring_size,
+				   pad, ++pd->next_cmd_id);
+		pd->producer += pad;
 		atomic64_inc(&pd->counters.ring_pads);
 		atomic64_inc(&pd->counters.ring_wraps);
 	}
+	pos = pd->producer % pd->layout.ring_size;
 	memcpy(pd->ring + pos, bytes, len);
 	memset(pd->ring + pos + len, 0, ring_len - len);
 	pd->producer += ring_len;

@@ -51,27 +51,18 @@ static void write_at_producer(GuestRing *r, const void *bytes, gsize len)
     r->producer += len;
 }
 
-/* Fills the rest of the ring with one NOP when len would cross its end. */
-static void pad_ring_end(GuestRing *r, guint32 len)
+/* Writes a NOP first when a command of size bytes would cross the end. */
+static void plan_and_pad(GuestRing *r, guint32 size)
 {
-    guint64 to_end = r->layout.ring_size - r->producer % r->layout.ring_size;
-    guint8 nop[PVGPU_CMD_MAX_SIZE] = { 0 };
-    guint64 left = to_end;
+    guint8 nop[PVGPU_CMD_MAX_SIZE];
+    guint32 pad;
 
-    if (to_end >= len) {
-        return;
-    }
-    /* a NOP is at most PVGPU_CMD_MAX_SIZE: several may be needed */
-    while (left > 0) {
-        guint32 size = (guint32)MIN(left, PVGPU_CMD_MAX_SIZE);
-
-        memset(nop, 0, sizeof(nop));
-        pvgpu_le32_store(nop, PVGPU_CMD_NOP);
-        pvgpu_le32_store(nop + 4, size);
-        pvgpu_le32_store(nop + 12, r->next_id++);
-        assert_space(r, size);
-        write_at_producer(r, nop, size);
-        left -= size;
+    g_assert_cmpint(pvgpu_ring_plan(&r->layout, r->producer,
+                                    GUEST_CTRL64(r, consumer), size, &pad),
+                    ==, PVGPU_ERROR_NONE);
+    if (pad > 0) {
+        pvgpu_cmd_nop_init(nop, pad, r->next_id++);
+        write_at_producer(r, nop, pad);
     }
 }
 
@@ -88,8 +79,7 @@ guint32 guest_ring_push(GuestRing *r, guint32 type, void *cmd,
     pvgpu_le32_store(buf + 4, size);
     pvgpu_le32_store(buf + 8, 0);
     pvgpu_le32_store(buf + 12, id);
-    pad_ring_end(r, size);
-    assert_space(r, size);
+    plan_and_pad(r, size);
     test_log("ring[%" G_GUINT64_FORMAT "] <- command 0x%04x id %u, %u bytes",
              r->producer, type, id, size);
     write_at_producer(r, buf, size);

@@ -254,6 +254,139 @@ static void test_fetch_nop_pad_then_wrap(void **state)
     assert_int_equal(hdr.type, PVGPU_CMD_FENCE);
 }
 
+/* ---- producer planning ---------------------------------------------- */
+
+static int plan(struct ring_fixture *f, uint64_t producer, uint64_t consumer,
+                uint32_t size, uint32_t *pad)
+{
+    *pad = 0xdead; /* must be overwritten whatever the answer */
+    return pvgpu_ring_plan(&f->layout, producer, consumer, size, pad);
+}
+
+static void test_plan_fits(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint32_t pad;
+
+    assert_int_equal(plan(f, 0, 0, 32, &pad), PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 0);
+    assert_int_equal(plan(f, 4096, 1024, PVGPU_CMD_MAX_SIZE, &pad),
+                     PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 0);
+}
+
+static void test_plan_needs_pad(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint64_t producer = 3 * f->layout.ring_size - 48;
+    uint32_t pad;
+
+    assert_int_equal(plan(f, producer, producer, 64, &pad), PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 48);
+    /* a command that ends exactly at the ring end needs no pad */
+    assert_int_equal(plan(f, producer, producer, 48, &pad), PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 0);
+}
+
+static void test_plan_pad_and_wrap_exactly_full(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint64_t producer = 2 * f->layout.ring_size - 48;
+    /* free space is exactly the 48-byte pad plus the 64-byte command */
+    uint64_t consumer = producer - (f->layout.ring_size - 112);
+    uint32_t pad;
+
+    assert_int_equal(plan(f, producer, consumer, 64, &pad), PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 48);
+    assert_int_equal(plan(f, producer, consumer - 16, 64, &pad),
+                     PVGPU_RING_PLAN_NO_SPACE);
+    assert_int_equal(pad, 48);
+}
+
+static void test_plan_no_space(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint64_t producer = 5 * f->layout.ring_size;
+    uint32_t pad;
+
+    assert_int_equal(plan(f, producer, producer - f->layout.ring_size, 16,
+                          &pad),
+                     PVGPU_RING_PLAN_NO_SPACE);
+    assert_int_equal(pad, 0);
+    assert_int_equal(plan(f, producer, producer - f->layout.ring_size + 16,
+                          32, &pad),
+                     PVGPU_RING_PLAN_NO_SPACE);
+    assert_int_equal(plan(f, producer, producer - f->layout.ring_size + 32,
+                          32, &pad),
+                     PVGPU_ERROR_NONE);
+}
+
+static void test_plan_invalid_size(void **state)
+{
+    struct ring_fixture *f = *state;
+    const uint32_t sizes[] = { 0, 8, 24, 40, PVGPU_CMD_MAX_SIZE + 16,
+                               0xfffffff0u };
+    uint32_t pad;
+
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        assert_int_equal(plan(f, 0, 0, sizes[i], &pad), PVGPU_ERROR_CMD_SIZE);
+        assert_int_equal(pad, 0);
+    }
+}
+
+static void test_plan_bad_indices(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint32_t pad;
+
+    assert_int_equal(plan(f, 16, 32, 16, &pad), PVGPU_ERROR_RING_INDEX);
+    assert_int_equal(plan(f, f->layout.ring_size + 16, 0, 16, &pad),
+                     PVGPU_ERROR_RING_INDEX);
+    assert_int_equal(plan(f, 24, 0, 16, &pad), PVGPU_ERROR_RING_INDEX);
+    assert_int_equal(pad, 0);
+}
+
+static void test_plan_producer_at_ring_end(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint64_t producer = f->layout.ring_size; /* offset 0 of the second lap */
+    uint32_t pad;
+
+    assert_int_equal(plan(f, producer, producer - 4096, PVGPU_CMD_MAX_SIZE,
+                          &pad),
+                     PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 0);
+    /* the last 16 bytes hold one header-only command without a pad */
+    assert_int_equal(plan(f, producer - 16, producer - 16, 16, &pad),
+                     PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 0);
+    assert_int_equal(plan(f, UINT64_MAX - 15, UINT64_MAX - 15, 32, &pad),
+                     PVGPU_ERROR_NONE);
+    assert_int_equal(pad, 16);
+}
+
+static void test_nop_init_is_a_valid_command(void **state)
+{
+    struct ring_fixture *f = *state;
+    uint64_t at = f->layout.ring_size - 48;
+    struct pvgpu_cmd_hdr hdr;
+    struct pvgpu_cmd_error err;
+
+    memset(f->ring + at - 16, 0xaa, 64);
+    pvgpu_cmd_nop_init(f->ring + at, 48, 9);
+    assert_int_equal(f->ring[at - 1], 0xaa); /* nothing written before */
+    for (uint64_t i = 16; i < 48; i++) {
+        assert_int_equal(f->ring[at + i], 0);
+    }
+    assert_int_equal(fetch_at(f, at, at + 48, &hdr, &err), PVGPU_ERROR_NONE);
+    assert_int_equal(hdr.type, PVGPU_CMD_NOP);
+    assert_int_equal(hdr.size, 48);
+    assert_int_equal(hdr.flags, 0);
+    assert_int_equal(hdr.id, 9);
+    assert_int_equal(pvgpu_cmd_validate(&hdr, f->out, &f->layout, &err),
+                     PVGPU_ERROR_NONE);
+}
+
 /* ---- command validation --------------------------------------------- */
 
 static void test_validate_unknown_type(void **state)
@@ -572,6 +705,14 @@ int main(void)
         T(test_fetch_header_incomplete),
         T(test_fetch_crosses_ring_end),
         T(test_fetch_nop_pad_then_wrap),
+        T(test_plan_fits),
+        T(test_plan_needs_pad),
+        T(test_plan_pad_and_wrap_exactly_full),
+        T(test_plan_no_space),
+        T(test_plan_invalid_size),
+        T(test_plan_bad_indices),
+        T(test_plan_producer_at_ring_end),
+        T(test_nop_init_is_a_valid_command),
         T(test_validate_unknown_type),
         T(test_validate_wrong_length),
         T(test_validate_header_flags),
