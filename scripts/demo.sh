@@ -94,10 +94,8 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.2
 done
-run pvgpuctl status || true
-run pvgpuctl status "$domain" || true
-if [ "$with_guest" = 1 ] && [ -n "$kernel_xml" ]; then
-    # give the guest time to boot and draw its console
+if [ "$with_guest" = 1 ]; then
+    echo "(waiting for the guest to boot and draw its console)"
     for _ in $(seq 1 300); do
         if grep -q "demo guest is up" "$out/$domain-console.log" 2>/dev/null; then
             break
@@ -106,6 +104,8 @@ if [ "$with_guest" = 1 ] && [ -n "$kernel_xml" ]; then
     done
     sleep 1
 fi
+run pvgpuctl status || true
+run pvgpuctl status "$domain" || true
 run pvgpuctl screenshot "$domain" "$out/$domain.png" || true
 
 cat <<TXT
