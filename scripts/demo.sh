@@ -62,9 +62,11 @@ if [ "$with_guest" = 1 ]; then
 fi
 
 step "defining the VM '$domain'"
+marker="made by pvgpu scripts/demo.sh"
 cat > "$xml" <<XML
 <domain type='qemu'>
   <name>$domain</name>
+  <description>$marker</description>
   <memory unit='MiB'>512</memory>
   <vcpu>1</vcpu>
   <os>
@@ -81,7 +83,13 @@ cat > "$xml" <<XML
 </domain>
 XML
 if virsh -q domstate "$domain" >/dev/null 2>&1; then
+    if ! virsh -q desc "$domain" 2>/dev/null | grep -qF "$marker"; then
+        echo "demo: a domain named '$domain' exists and was not made by this demo;" \
+             "choose another name with --domain NAME" >&2
+        exit 1
+    fi
     virsh -q destroy "$domain" >/dev/null 2>&1 || true
+    virsh -q undefine "$domain" >/dev/null
 fi
 run virsh -q define "$xml"
 
