@@ -26,10 +26,12 @@
 #include "crypto/random.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
+#include "sysemu/kvm.h"
 #include "sysemu/sysemu.h"
 #include "pvgpu.h"
 #include "trace.h"
@@ -91,6 +93,222 @@ static void pvgpu_vector_notify(EventNotifier *e)
     pvgpu_raise_vector(v->s, v->vector);
 }
 
+/* ---- KVM irqfd for the vector eventfds ---------------------------------- */
+
+/*
+ * With KVM and MSI-X, the eventfds of FENCE and DISPLAY inject their MSI-X
+ * message in the kernel (irqfd) while the vector is unmasked: no QEMU
+ * wake-up per interrupt, but the device does not see them either, so
+ * IRQ_STATUS is not set for them. ERROR and DEVICE always go through the
+ * main loop: the device must see them (ERROR sets STATUS.ERROR).
+ * A masked vector, or one whose route cannot be set up, is read by the
+ * main loop as without KVM.
+ */
+static bool pvgpu_vector_wants_irqfd(unsigned vector)
+{
+    return vector == PVGPU_VECTOR_FENCE || vector == PVGPU_VECTOR_DISPLAY;
+}
+
+static void pvgpu_irqfd_fallback(unsigned vector, const char *what, int ret)
+{
+    g_autofree char *reason = g_strdup_printf("%s: %s", what,
+                                              strerror(-ret));
+
+    trace_pvgpu_irqfd_fallback(vector, reason);
+}
+
+static bool pvgpu_irqfd_add_route(PVGPUState *s, unsigned vector,
+                                  Error **errp)
+{
+    PVGPUVectorNotifier *v = &s->vectors[vector];
+    KVMRouteChange c = kvm_irqchip_begin_route_changes(kvm_state);
+    int virq;
+
+    virq = kvm_irqchip_add_msi_route(&c, vector, PCI_DEVICE(s));
+    if (virq < 0) {
+        error_setg_errno(errp, -virq, "cannot add a KVM MSI route");
+        return false;
+    }
+    kvm_irqchip_commit_route_changes(&c);
+    v->virq = virq;
+    trace_pvgpu_irqfd_route_added(vector, virq);
+    return true;
+}
+
+static void pvgpu_irqfd_release_route(PVGPUState *s, unsigned vector)
+{
+    PVGPUVectorNotifier *v = &s->vectors[vector];
+
+    if (v->virq < 0) {
+        return;
+    }
+    kvm_irqchip_release_virq(kvm_state, v->virq);
+    trace_pvgpu_irqfd_route_removed(vector, v->virq);
+    v->virq = -1;
+}
+
+/*
+ * MSI-X use notifier: the guest unmasked a vector. It must not fail
+ * (msix.c asserts on a negative result): on error the vector stays with
+ * the main loop.
+ */
+static int pvgpu_vector_unmask(PCIDevice *pdev, unsigned vector,
+                               MSIMessage msg)
+{
+    PVGPUState *s = PVGPU(pdev);
+    PVGPUVectorNotifier *v;
+    int ret;
+
+    if (vector >= PVGPU_NUM_VECTORS) {
+        return 0;
+    }
+    v = &s->vectors[vector];
+    if (v->virq < 0 || v->irqfd) {
+        return 0;
+    }
+    ret = kvm_irqchip_update_msi_route(kvm_state, v->virq, msg, pdev);
+    if (ret < 0) {
+        pvgpu_irqfd_fallback(vector, "cannot update the KVM MSI route", ret);
+        return 0;
+    }
+    kvm_irqchip_commit_routes(kvm_state);
+
+    /* KVM injects at once if the eventfd was signalled in between */
+    event_notifier_set_handler(&v->notifier, NULL);
+    ret = kvm_irqchip_add_irqfd_notifier_gsi(kvm_state, &v->notifier, NULL,
+                                             v->virq);
+    if (ret < 0) {
+        event_notifier_set_handler(&v->notifier, pvgpu_vector_notify);
+        pvgpu_irqfd_fallback(vector, "cannot add the irqfd", ret);
+        return 0;
+    }
+    v->irqfd = true;
+    trace_pvgpu_irqfd_attached(vector, v->virq);
+    return 0;
+}
+
+/* MSI-X release notifier: while masked, the main loop sets the pending bit */
+static void pvgpu_vector_mask(PCIDevice *pdev, unsigned vector)
+{
+    PVGPUState *s = PVGPU(pdev);
+    PVGPUVectorNotifier *v;
+    int ret;
+
+    if (vector >= PVGPU_NUM_VECTORS || !s->vectors[vector].irqfd) {
+        return;
+    }
+    v = &s->vectors[vector];
+    ret = kvm_irqchip_remove_irqfd_notifier_gsi(kvm_state, &v->notifier,
+                                                v->virq);
+    if (ret < 0) {
+        /* nothing better to do: the main loop reads the eventfd anyway */
+        pvgpu_irqfd_fallback(vector, "cannot remove the irqfd", ret);
+    }
+    v->irqfd = false;
+    event_notifier_set_handler(&v->notifier, pvgpu_vector_notify);
+    trace_pvgpu_irqfd_detached(vector, v->virq);
+}
+
+/* MSI-X poll notifier: a PBA read sees what the backend signalled so far */
+static void pvgpu_vector_poll(PCIDevice *pdev, unsigned vector_start,
+                              unsigned vector_end)
+{
+    PVGPUState *s = PVGPU(pdev);
+    unsigned vector;
+
+    vector_end = MIN(vector_end, PVGPU_NUM_VECTORS);
+    for (vector = vector_start; vector < vector_end; vector++) {
+        PVGPUVectorNotifier *v = &s->vectors[vector];
+
+        if (v->virq < 0 || !msix_is_masked(pdev, vector)) {
+            continue;
+        }
+        if (event_notifier_test_and_clear(&v->notifier)) {
+            trace_pvgpu_vector_eventfd(vector);
+            pvgpu_raise_vector(s, vector);
+        }
+    }
+}
+
+static void pvgpu_irqfd_enable(PVGPUState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool routed = false;
+    unsigned i;
+    int ret;
+
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        Error *err = NULL;
+
+        if (!pvgpu_vector_wants_irqfd(i)) {
+            continue;
+        }
+        if (!pvgpu_irqfd_add_route(s, i, &err)) {
+            trace_pvgpu_irqfd_fallback(i, error_get_pretty(err));
+            error_free(err);
+            continue;
+        }
+        routed = true;
+    }
+    if (!routed) {
+        return;
+    }
+    /* attaches every unmasked routed vector through pvgpu_vector_unmask */
+    ret = msix_set_vector_notifiers(pdev, pvgpu_vector_unmask,
+                                    pvgpu_vector_mask, pvgpu_vector_poll);
+    if (ret < 0) {
+        for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+            if (s->vectors[i].virq >= 0) {
+                pvgpu_irqfd_fallback(i, "cannot set the MSI-X notifiers",
+                                     ret);
+                pvgpu_vector_mask(pdev, i);
+                pvgpu_irqfd_release_route(s, i);
+            }
+        }
+        return;
+    }
+    s->irqfd_enabled = true;
+    trace_pvgpu_irqfd_enabled(true);
+}
+
+/* Hands every vector back to the main loop and frees the KVM routes. */
+static void pvgpu_irqfd_disable(PVGPUState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    unsigned i;
+
+    if (!s->irqfd_enabled) {
+        return;
+    }
+    msix_unset_vector_notifiers(pdev);
+    for (i = 0; i < PVGPU_NUM_VECTORS; i++) {
+        /*
+         * With MSI-X already disabled, msix_unset_vector_notifiers() did
+         * not call the release notifier.
+         */
+        pvgpu_vector_mask(pdev, i);
+        pvgpu_irqfd_release_route(s, i);
+    }
+    s->irqfd_enabled = false;
+    trace_pvgpu_irqfd_enabled(false);
+}
+
+/* irqfd while the backend signals eventfds and the guest enabled MSI-X */
+static void pvgpu_irqfd_update(PVGPUState *s)
+{
+    bool want;
+
+    if (!kvm_msi_via_irqfd_enabled()) {
+        return;
+    }
+    want = s->vector_eventfds_active && msix_enabled(PCI_DEVICE(s));
+    if (want && !s->irqfd_enabled) {
+        pvgpu_irqfd_enable(s);
+    } else if (!want && s->irqfd_enabled) {
+        pvgpu_irqfd_disable(s);
+    }
+}
+
 /* ---- eventfds of one connection ----------------------------------------- */
 
 static bool pvgpu_eventfds_init(PVGPUState *s)
@@ -117,6 +335,8 @@ static bool pvgpu_eventfds_init(PVGPUState *s)
         }
         s->vectors[i].s = s;
         s->vectors[i].vector = i;
+        s->vectors[i].virq = -1;
+        s->vectors[i].irqfd = false;
     }
     s->have_eventfds = true;
     return true;
@@ -134,12 +354,16 @@ static void pvgpu_eventfds_activate(PVGPUState *s)
         event_notifier_set_handler(&s->vectors[i].notifier,
                                    pvgpu_vector_notify);
     }
+    s->vector_eventfds_active = true;
+    pvgpu_irqfd_update(s);
 }
 
 static void pvgpu_eventfds_cleanup(PVGPUState *s)
 {
     unsigned i;
 
+    pvgpu_irqfd_disable(s);
+    s->vector_eventfds_active = false;
     if (s->doorbell_ioeventfd) {
         memory_region_del_eventfd(&s->mmio, PVGPU_REG_DOORBELL, 4, false, 0,
                                   &s->doorbell_notifier);
@@ -771,9 +995,12 @@ static const MemoryRegionOps pvgpu_mmio_ops = {
 static void pvgpu_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
                                int len)
 {
+    PVGPUState *s = PVGPU(pdev);
+
     pci_default_write_config(pdev, addr, val, len);
     /* MSI-X enable and INTx disable decide which line the vectors use */
-    pvgpu_update_intx(PVGPU(pdev));
+    pvgpu_update_intx(s);
+    pvgpu_irqfd_update(s);
 }
 
 /* ---- shared memory ---------------------------------------------------- */
