@@ -47,6 +47,8 @@ typedef struct PVGPUVectorNotifier {
     EventNotifier notifier;
     PVGPUState *s;
     unsigned vector;
+    int virq;                       /* KVM MSI route, -1 without */
+    bool irqfd;                     /* KVM, not the main loop, reads it */
 } PVGPUVectorNotifier;
 
 struct PVGPUState {
@@ -95,6 +97,8 @@ struct PVGPUState {
     /* eventfds handed to the current backend (eventfd=on) */
     bool have_eventfds;
     bool doorbell_ioeventfd;        /* DOORBELL is wired to the eventfd */
+    bool vector_eventfds_active;    /* the backend signals vectors by them */
+    bool irqfd_enabled;             /* MSI-X vector notifiers installed */
     EventNotifier doorbell_notifier;
     PVGPUVectorNotifier vectors[PVGPU_NUM_VECTORS];
 
