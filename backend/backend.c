@@ -220,6 +220,10 @@ static int set_up(Backend *b)
         }
         b->pidfile_written = TRUE;
     }
+    if (b->opts->poll_us > 0) {
+        g_message("polling the ring for %u us after each batch that runs "
+                  "commands", b->opts->poll_us);
+    }
     if (!pvgpu_sd_notify("READY=1", &error)) {
         g_warning("%s", error->message);
     }
@@ -254,6 +258,7 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
             .memory_budget = opts->memory_budget,
             .display_width = opts->display_width,
             .display_height = opts->display_height,
+            .poll_us = opts->poll_us,
         },
         .exit_code = PVGPU_EXIT_OK,
     };

@@ -21,6 +21,10 @@ struct _PvgpuEngine {
     guint vectors_pending;      /* raised once consumer covers the command */
     gboolean error_pending;     /* raise ERROR once at the end of a batch */
     PvgpuLogLimit log_limit;
+    guint64 last_producer;      /* what the last batch read */
+    gint64 poll_us;
+    gint64 poll_until;          /* end of the polling window; 0: closed */
+    guint64 polled_batches;
 };
 
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
@@ -50,6 +54,7 @@ PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
     e->counters = counters;
     e->raise = raise;
     e->raise_data = raise_data;
+    e->poll_us = config->poll_us;
 
     producer = pvgpu_shared_load_acquire64(&ctrl->producer);
     consumer = pvgpu_shared_load64(&ctrl->consumer);
@@ -61,6 +66,7 @@ PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
         consumer = producer;
     }
     e->consumer = consumer;
+    e->last_producer = producer;
     e->fence_completed = pvgpu_shared_load64(&ctrl->fence_completed);
     e->present_count = pvgpu_shared_load64(&ctrl->present_count);
 
@@ -97,6 +103,11 @@ guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e)
 guint64 pvgpu_engine_get_fence_completed(const PvgpuEngine *e)
 {
     return e->fence_completed;
+}
+
+guint64 pvgpu_engine_get_polled_batches(const PvgpuEngine *e)
+{
+    return e->polled_batches;
 }
 
 static void report(PvgpuEngine *e, const struct pvgpu_cmd_error *err,
@@ -273,13 +284,16 @@ static PvgpuEngineStatus finish_batch(PvgpuEngine *e,
     return status;
 }
 
-PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
+/* One batch: one producer read, commands until *done reaches max_commands. */
+static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
+                                   guint *done)
 {
     _Alignas(16) guint8 cmd[PVGPU_CMD_MAX_SIZE];
     struct pvgpu_cmd_error err = { 0 };
     struct pvgpu_cmd_hdr hdr;
     guint64 producer = pvgpu_shared_load_acquire64(&e->ctrl->producer);
-    guint done = 0;
+
+    e->last_producer = producer;
 
     if (!pvgpu_control_matches(e->ctrl, &e->layout)) {
         err.code = PVGPU_ERROR_CONTROL_CORRUPT;
@@ -301,7 +315,7 @@ PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
     while (e->consumer != producer) {
         guint64 index = e->consumer;
 
-        if (done == max_commands) {
+        if (*done == max_commands) {
             return finish_batch(e, PVGPU_ENGINE_MORE);
         }
         hdr = (struct pvgpu_cmd_hdr){ 0 };
@@ -318,8 +332,74 @@ PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
         }
         e->consumer = index + hdr.size;
         e->counters->commands++;
-        done++;
+        (*done)++;
         publish_consumer(e);
     }
     return finish_batch(e, PVGPU_ENGINE_IDLE);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+/*
+ * Re-reads the producer until the window closes or this call's slice ends.
+ * Each pass reads the producer before the clock: a command published before
+ * polling starts is found even when this thread runs late.
+ */
+static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
+                                   guint *done)
+{
+    gint64 slice_end = g_get_monotonic_time() + e->poll_us;
+
+    for (;;) {
+        gint64 now;
+
+        if (pvgpu_shared_load_acquire64(&e->ctrl->producer) !=
+            e->last_producer) {
+            guint before = *done;
+
+            e->polled_batches++;
+            if (run_batch(e, max_commands, done) == PVGPU_ENGINE_MORE) {
+                return PVGPU_ENGINE_MORE;
+            }
+            if (*done > before) {
+                e->poll_until = g_get_monotonic_time() + e->poll_us;
+            }
+            continue;
+        }
+        now = g_get_monotonic_time();
+        if (now >= e->poll_until) {
+            e->poll_until = 0;
+            return PVGPU_ENGINE_IDLE;
+        }
+        if (now >= slice_end) {
+            return PVGPU_ENGINE_MORE;
+        }
+        cpu_relax();
+    }
+}
+
+PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
+{
+    guint done = 0;
+
+    if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
+        return PVGPU_ENGINE_MORE;
+    }
+    if (e->poll_us == 0) {
+        return PVGPU_ENGINE_IDLE;
+    }
+    if (done > 0) {
+        e->poll_until = g_get_monotonic_time() + e->poll_us;
+    }
+    if (e->poll_until == 0) {
+        return PVGPU_ENGINE_IDLE;
+    }
+    return poll_ring(e, max_commands, &done);
 }

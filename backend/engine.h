@@ -22,11 +22,13 @@ typedef struct {
     guint64 memory_budget;   /* bytes of resource pixels */
     guint32 display_width;   /* preferred mode written to the guest */
     guint32 display_height;
+    guint32 poll_us;         /* polling window after work; 0: none */
 } PvgpuEngineConfig;
 
 typedef enum {
     PVGPU_ENGINE_IDLE, /* the ring is empty up to the producer it read */
-    PVGPU_ENGINE_MORE, /* stopped at the command limit; call again */
+    PVGPU_ENGINE_MORE, /* stopped at the command limit, or polling's time
+                        * slice ended inside the window; call again */
 } PvgpuEngineStatus;
 
 /* Commands one call runs before it yields to the main loop. */
@@ -46,11 +48,22 @@ PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
 void pvgpu_engine_free(PvgpuEngine *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuEngine, pvgpu_engine_free)
 
-/* Runs at most max_commands commands of one batch (one producer read). */
+/*
+ * Runs one batch (one producer read), at most max_commands commands in
+ * all. With poll_us set, a batch that ran commands opens a window of
+ * poll_us microseconds in which the engine keeps re-reading the producer
+ * and runs whatever is published, without waiting for a call (a doorbell);
+ * every batch that runs commands restarts the window. One call spins for
+ * at most poll_us microseconds (plus the commands' own time) and returns
+ * MORE when the window is still open, so that the caller's main loop can
+ * run in between.
+ */
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands);
 
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e);
 guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e);
 guint64 pvgpu_engine_get_fence_completed(const PvgpuEngine *e);
+/* Batches found by re-reading the producer while polling. */
+guint64 pvgpu_engine_get_polled_batches(const PvgpuEngine *e);
 
 #endif

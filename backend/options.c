@@ -87,6 +87,30 @@ bad:
     return FALSE;
 }
 
+gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error)
+{
+    guint64 value;
+    char *end;
+
+    if (!g_ascii_isdigit(text[0])) {
+        USAGE_ERROR(error, "\"%s\" is not a number of microseconds", text);
+        return FALSE;
+    }
+    errno = 0;
+    value = g_ascii_strtoull(text, &end, 10);
+    if (*end != '\0') {
+        USAGE_ERROR(error, "\"%s\" is not a number of microseconds", text);
+        return FALSE;
+    }
+    if (errno != 0 || value > PVGPU_MAX_POLL_US) {
+        USAGE_ERROR(error, "%s is more than the maximum of %u microseconds",
+                    text, PVGPU_MAX_POLL_US);
+        return FALSE;
+    }
+    *out = (guint32)value;
+    return TRUE;
+}
+
 static const char summary[] =
     "Executes the command ring of a QEMU pvgpu device: maps the device's\n"
     "shared memory, runs its 2D commands on the CPU and raises its\n"
@@ -105,6 +129,14 @@ static const char description[] =
     "  serves N if it is connected and exits once that device goes.\n"
     "  --memory-budget takes bytes with K, M, G or T suffixes (x1024).\n"
     "  The pidfile is written once the sockets listen and removed at exit.\n"
+    "\n"
+    "Polling:\n"
+    "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
+    "  commands, keep re-reading the ring's producer index for up to N\n"
+    "  microseconds and run new commands without waiting for a doorbell;\n"
+    "  each batch that runs commands restarts the window. This trades a\n"
+    "  busy CPU for latency. The main loop is held at most N microseconds\n"
+    "  (plus the commands' run time) at a time.\n"
     "\n"
     "Control socket:\n"
     "  Newline-delimited JSON, one request per line (at most 4096 bytes):\n"
@@ -136,6 +168,7 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     g_autoptr(GOptionContext) ctx = NULL;
     g_autofree gchar *budget = NULL;
     g_autofree gchar *display = NULL;
+    g_autofree gchar *poll_us = NULL;
     gint fd = G_MININT;
     GOptionEntry entries[] = {
         { "socket-path", 0, 0, G_OPTION_ARG_FILENAME, &opts->socket_path,
@@ -149,6 +182,9 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
           "Resource memory budget (default 512M)", "SIZE" },
         { "display", 0, 0, G_OPTION_ARG_STRING, &display,
           "Preferred display mode (default 1024x768)", "WxH" },
+        { "poll-us", 0, 0, G_OPTION_ARG_STRING, &poll_us,
+          "Poll the ring for N microseconds after work (default 0, off)",
+          "N" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
         { "print-capabilities", 0, 0, G_OPTION_ARG_NONE,
@@ -215,6 +251,11 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
         !pvgpu_parse_display(display, &opts->display_width,
                              &opts->display_height, error)) {
         g_prefix_error(error, "--display: ");
+        return FALSE;
+    }
+    if (poll_us != NULL &&
+        !pvgpu_parse_poll_us(poll_us, &opts->poll_us, error)) {
+        g_prefix_error(error, "--poll-us: ");
         return FALSE;
     }
     return TRUE;

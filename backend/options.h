@@ -14,6 +14,7 @@ enum {
 };
 
 #define PVGPU_DEFAULT_MEMORY_BUDGET (512ull << 20)
+#define PVGPU_MAX_POLL_US 10000u
 
 typedef struct {
     gchar *socket_path;
@@ -23,6 +24,7 @@ typedef struct {
     guint64 memory_budget;
     guint32 display_width;
     guint32 display_height;
+    guint32 poll_us;        /* 0: no polling */
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;
@@ -38,6 +40,9 @@ void pvgpu_options_clear(PvgpuOptions *opts);
 
 /* "512M", "1G", "4096": bytes, with K/M/G/T suffixes (powers of 1024). */
 gboolean pvgpu_parse_size(const char *text, guint64 *out, GError **error);
+
+/* Microseconds of polling: decimal digits only, 0..PVGPU_MAX_POLL_US. */
+gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error);
 
 /* "1024x768", each side 1..16384. */
 gboolean pvgpu_parse_display(const char *text, guint32 *width,

@@ -70,6 +70,49 @@ static void test_display(void **state)
     g_clear_error(&error);
 }
 
+static void test_poll_us(void **state)
+{
+    guint32 v = 99;
+
+    (void)state;
+    assert_true(pvgpu_parse_poll_us("0", &v, NULL));
+    assert_int_equal(v, 0);
+    assert_true(pvgpu_parse_poll_us("250", &v, NULL));
+    assert_int_equal(v, 250);
+    assert_true(pvgpu_parse_poll_us("10000", &v, NULL));
+    assert_int_equal(v, PVGPU_MAX_POLL_US);
+    assert_true(pvgpu_parse_poll_us("007", &v, NULL));
+    assert_int_equal(v, 7);
+}
+
+static void test_poll_us_invalid(void **state)
+{
+    static const char *const bad[] = {
+        "", "-1", "+5", " 5", "5 ", "1e3", "12us", "0x10", "1.5", "abc",
+    };
+    static const char *const too_large[] = {
+        "10001", "4294967296", "99999999999999999999",
+    };
+    guint32 v = 42;
+
+    (void)state;
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(pvgpu_parse_poll_us(bad[i], &v, &error));
+        assert_non_null(strstr(error->message, "not a number"));
+        g_error_free(error);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(too_large); i++) {
+        GError *error = NULL;
+
+        assert_false(pvgpu_parse_poll_us(too_large[i], &v, &error));
+        assert_non_null(strstr(error->message, "maximum of 10000"));
+        g_error_free(error);
+    }
+    assert_int_equal(v, 42);
+}
+
 /* Parses the arguments after the program name. */
 static gboolean parse(PvgpuOptions *opts, GError **error, ...)
 {
@@ -110,7 +153,42 @@ static void test_defaults(void **state)
     assert_int_equal(opts.memory_budget, PVGPU_DEFAULT_MEMORY_BUDGET);
     assert_int_equal(opts.display_width, 1024);
     assert_int_equal(opts.display_height, 768);
+    assert_int_equal(opts.poll_us, 0);
     pvgpu_options_clear(&opts);
+}
+
+static void test_poll_us_option(void **state)
+{
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", "--poll-us=500", NULL));
+    assert_int_equal(opts.poll_us, 500);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--socket-path=/tmp/s", "--poll-us",
+                      "10000", NULL));
+    assert_int_equal(opts.poll_us, 10000);
+    pvgpu_options_clear(&opts);
+}
+
+static void test_poll_us_option_refused(void **state)
+{
+    static const char *const bad[] = {
+        "--poll-us=10001", "--poll-us=-1", "--poll-us=", "--poll-us=fast",
+        "--poll-us=0xffffffff",
+    };
+
+    (void)state;
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        PvgpuOptions opts;
+        GError *error = NULL;
+
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        assert_true(g_str_has_prefix(error->message, "--poll-us: "));
+        g_error_free(error);
+        pvgpu_options_clear(&opts);
+    }
 }
 
 static void test_both_sockets(void **state)
@@ -183,6 +261,11 @@ int main(void)
         P("/backend/options/size-invalid", test_size_invalid),
         P("/backend/options/size-overflow", test_size_overflow),
         P("/backend/options/display", test_display),
+        P("/backend/options/poll-us", test_poll_us),
+        P("/backend/options/poll-us-invalid", test_poll_us_invalid),
+        P("/backend/options/poll-us-option", test_poll_us_option),
+        P("/backend/options/poll-us-option-refused",
+          test_poll_us_option_refused),
         P("/backend/options/defaults", test_defaults),
         P("/backend/options/both-sockets", test_both_sockets),
         P("/backend/options/no-socket", test_no_socket),
