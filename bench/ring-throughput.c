@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "bench-support.h"
 #include "control-region.h"
 #include "engine.h"
 #include "ring-writer.h"
@@ -194,7 +195,6 @@ int main(int argc, char **argv)
           "Print one JSON object instead of text", NULL },
         { NULL },
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     PvgpuEngineConfig config = { .memory_budget = 64u << 20,
                                  .display_width = 1024,
@@ -204,20 +204,13 @@ int main(int argc, char **argv)
     GThread *consumer;
     void *mem = NULL;
 
-    g_option_context_set_summary(ctx, "Measures the ring throughput of the "
-                                      "pvgpu backend library.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-        fprintf(stderr, "ring-throughput: %s\n", error->message);
-        return 1;
-    }
+    bench_parse_options(&argc, &argv, "Measures the ring throughput of the "
+                                      "pvgpu backend library.", entries);
     if (commands < 1 || uploads < 1) {
-        fprintf(stderr, "ring-throughput: counts must be at least 1\n");
-        return 1;
+        bench_usage_error("counts must be at least 1");
     }
     if (posix_memalign(&mem, 4096, SHMEM_SIZE) != 0) {
-        fprintf(stderr, "ring-throughput: out of memory\n");
-        return 3;
+        bench_fail("out of memory");
     }
     memset(mem, 0, SHMEM_SIZE);
     b.mem = mem;
@@ -242,14 +235,11 @@ int main(int argc, char **argv)
 
     if (b.counters.bytes_uploaded != (guint64)uploads * UPLOAD_BYTES ||
         b.counters.fences_completed != b.fence) {
-        fprintf(stderr, "ring-throughput: the backend did not execute every "
-                        "command\n");
-        return 3;
+        bench_fail("the backend did not execute every command");
     }
     if (b.counters.errors != 0) {
-        fprintf(stderr, "ring-throughput: the backend refused %" G_GUINT64_FORMAT
-                        " commands\n", b.counters.errors);
-        return 3;
+        bench_fail("the backend refused %" G_GUINT64_FORMAT " commands",
+                   b.counters.errors);
     }
     up_gbs = (double)uploads * UPLOAD_BYTES / t_up / 1e9;
     copy_gbs = (double)uploads * UPLOAD_BYTES / t_copy / 1e9;

@@ -10,7 +10,7 @@
 #   pvgpuctl screenshot DOMAIN FILE.png
 #
 # Usage: scripts/demo.sh [--domain NAME] [--no-guest]
-#   --domain NAME  name of the demo VM (default win-vm)
+#   --domain NAME  name of the demo VM (default pvgpu-demo)
 #   --no-guest     boot no Linux guest (the VM then sits in its firmware,
 #                  and the screenshot has nothing to show)
 # The VM keeps running afterwards; stop it with `virsh destroy NAME` and the
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-domain=win-vm
+domain=pvgpu-demo
 with_guest=1
 while [ $# -gt 0 ]; do
     case $1 in

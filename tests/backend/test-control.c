@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "control-commands.h"
-#include "png-read.h"
 #include "pvgpu_codec.h"
+#include "test-support.h"
 
 typedef struct {
     PvgpuStatus status;
@@ -270,19 +270,14 @@ static void test_screenshot_ok(void **state)
     g_autofree gchar *path = g_build_filename(f->dir, "shot.png", NULL);
     g_autofree gchar *line = g_strdup_printf(
         "{\"command\":\"screenshot\",\"path\":\"%s\"}", path);
-    JsonObject *resp;
-    TestPng png;
+    static const TestPixel pixels[] = {
+        { 0, 0, 0x010203ff },
+        { 1, 1, 0xff0000ff },
+    };
 
     f->has_frame = TRUE;
-    resp = request(f, line);
-    assert_true(json_object_get_boolean_member(resp, "ok"));
-    assert_int_equal(json_object_get_int_member(resp, "width"), 2);
-    assert_int_equal(json_object_get_int_member(resp, "height"), 2);
-    json_object_unref(resp);
-    assert_true(test_png_read(path, &png));
-    assert_int_equal(test_png_rgba(&png, 0, 0), 0x010203ff);
-    assert_int_equal(test_png_rgba(&png, 1, 1), 0xff0000ff);
-    test_png_clear(&png);
+    assert_screenshot(request(f, line), path, 2, 2, pixels,
+                      G_N_ELEMENTS(pixels));
 }
 
 #define T(path, fn) PATH_TEST(path, fn, setup, teardown)

@@ -35,6 +35,14 @@ static void assert_refused(FakeDevice *d, guint32 id, guint32 code,
     assert_int_equal(d->raised[PVGPU_VECTOR_ERROR], 1);
 }
 
+/* Runs the ring; the command with this id is refused with code/detail. */
+static void assert_run_refuses(FakeDevice *d, guint32 id, guint32 code,
+                               guint64 detail)
+{
+    fake_device_run(d);
+    assert_refused(d, id, code, detail);
+}
+
 static void assert_no_error(FakeDevice *d)
 {
     assert_int_equal(d->ctrl->error_count, 0);
@@ -90,8 +98,7 @@ static void test_create_id_zero(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_create(d, 0, BGRA, 4, 4);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_ID, 0);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_ID, 0);
     assert_int_equal(pvgpu_renderer_resource_count(fake_device_renderer(d)),
                      0);
 }
@@ -103,8 +110,7 @@ static void test_create_duplicate(void **state)
 
     fake_create(d, 3, BGRA, 4, 4);
     id = fake_create(d, 3, RGBA, 8, 8);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_EXISTS, 3);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_EXISTS, 3);
     assert_int_equal(resource(d, 3)->format, BGRA);
     assert_int_equal(resource(d, 3)->width, 4);
 }
@@ -114,8 +120,7 @@ static void test_create_bad_format(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_create(d, 1, 9, 4, 4);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_BAD_FORMAT, 9);
+    assert_run_refuses(d, id, PVGPU_ERROR_BAD_FORMAT, 9);
     assert_null(resource(d, 1));
 }
 
@@ -124,9 +129,8 @@ static void test_create_bad_dimensions(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_create(d, 1, BGRA, PVGPU_MAX_DIMENSION + 1, 1);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_BAD_DIMENSIONS,
-                   ((guint64)(PVGPU_MAX_DIMENSION + 1) << 32) | 1);
+    assert_run_refuses(d, id, PVGPU_ERROR_BAD_DIMENSIONS,
+                       ((guint64)(PVGPU_MAX_DIMENSION + 1) << 32) | 1);
     assert_null(resource(d, 1));
 }
 
@@ -137,8 +141,7 @@ static void test_create_over_budget(void **state)
 
     fake_create(d, 1, BGRA, 64, 32);
     id = fake_create(d, 2, BGRA, 64, 33);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_OUT_OF_MEMORY, 64 * 33 * 4);
+    assert_run_refuses(d, id, PVGPU_ERROR_OUT_OF_MEMORY, 64 * 33 * 4);
     assert_null(resource(d, 2));
     assert_int_equal(pvgpu_renderer_resource_bytes(fake_device_renderer(d)),
                      64 * 32 * 4);
@@ -174,8 +177,7 @@ static void test_destroy_unknown(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_destroy(d, 9);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 9);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 9);
 }
 
 static void test_destroy_reserved(void **state)
@@ -188,8 +190,7 @@ static void test_destroy_reserved(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     pvgpu_ring_writer_push(&d->writer, &c.hdr, sizeof(c));
-    fake_device_run(d);
-    assert_refused(d, c.hdr.id, PVGPU_ERROR_RESERVED_NONZERO, 0);
+    assert_run_refuses(d, c.hdr.id, PVGPU_ERROR_RESERVED_NONZERO, 0);
     assert_non_null(resource(d, 1));
 }
 
@@ -250,8 +251,7 @@ static void test_upload_heap_range(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     id = fake_upload(d, 1, 16, offset, 0, 0, 4, 1);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_HEAP_RANGE, offset);
+    assert_run_refuses(d, id, PVGPU_ERROR_HEAP_RANGE, offset);
     assert_int_equal(d->counters.bytes_uploaded, 0);
 }
 
@@ -262,8 +262,7 @@ static void test_upload_offset_beyond_heap(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     id = fake_upload(d, 1, 16, G_MAXUINT64 - 8, 0, 0, 4, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_HEAP_RANGE, G_MAXUINT64 - 8);
+    assert_run_refuses(d, id, PVGPU_ERROR_HEAP_RANGE, G_MAXUINT64 - 8);
 }
 
 static void test_upload_bad_stride(void **state)
@@ -273,8 +272,7 @@ static void test_upload_bad_stride(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     id = fake_upload(d, 1, 12, 0, 0, 0, 4, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_BAD_STRIDE, 12);
+    assert_run_refuses(d, id, PVGPU_ERROR_BAD_STRIDE, 12);
 }
 
 static void test_upload_unknown_resource(void **state)
@@ -282,8 +280,7 @@ static void test_upload_unknown_resource(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_upload(d, 4, 16, 0, 0, 0, 4, 4);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 4);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 4);
 }
 
 static void test_upload_rect_outside(void **state)
@@ -293,8 +290,7 @@ static void test_upload_rect_outside(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     id = fake_upload(d, 1, 16, 0, 4, 0, 4, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(4, 0));
+    assert_run_refuses(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(4, 0));
 }
 
 /* ---- fill ------------------------------------------------------------ */
@@ -336,8 +332,7 @@ static void test_fill_rect_outside(void **state)
 
     fake_create(d, 1, BGRA, 8, 8);
     id = fake_fill(d, 1, 1, 0, 8, 4, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(0, 8));
+    assert_run_refuses(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(0, 8));
 }
 
 static void test_fill_rect_empty(void **state)
@@ -347,8 +342,7 @@ static void test_fill_rect_empty(void **state)
 
     fake_create(d, 1, BGRA, 8, 8);
     id = fake_fill(d, 1, 1, 1, 1, 0, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(1, 1));
+    assert_run_refuses(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(1, 1));
     assert_int_equal(fake_pixel(d, 1, 1, 1), 0);
 }
 
@@ -357,8 +351,7 @@ static void test_fill_unknown_resource(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_fill(d, 2, 1, 0, 0, 1, 1);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 2);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 2);
 }
 
 static void test_fill_reserved(void **state)
@@ -371,8 +364,7 @@ static void test_fill_reserved(void **state)
 
     fake_create(d, 1, BGRA, 4, 4);
     pvgpu_ring_writer_push(&d->writer, &c.hdr, sizeof(c));
-    fake_device_run(d);
-    assert_refused(d, c.hdr.id, PVGPU_ERROR_RESERVED_NONZERO, 2);
+    assert_run_refuses(d, c.hdr.id, PVGPU_ERROR_RESERVED_NONZERO, 2);
     assert_int_equal(fake_pixel(d, 1, 0, 0), 0);
 }
 
@@ -452,72 +444,69 @@ static void test_copy_overlap_up(void **state)
     }
 }
 
+/* A copy from src to dst is refused with code/detail. */
+static void assert_copy_refused(FakeDevice *d, guint32 src, guint32 dst,
+                                struct pvgpu_rect src_rect, guint32 dst_x,
+                                guint32 dst_y, guint32 code, guint64 detail)
+{
+    guint32 id = fake_copy(d, src, dst, src_rect, dst_x, dst_y);
+
+    assert_run_refuses(d, id, code, detail);
+}
+
 static void test_copy_format_mismatch(void **state)
 {
     FakeDevice *d = *state;
-    guint32 id;
 
     fake_create(d, 1, BGRA, 4, 4);
     fake_create(d, 2, RGBA, 4, 4);
-    id = fake_copy(d, 1, 2, (struct pvgpu_rect){ 0, 0, 4, 4 }, 0, 0);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_FORMAT_MISMATCH,
-                   ((guint64)BGRA << 32) | RGBA);
+    assert_copy_refused(d, 1, 2, (struct pvgpu_rect){ 0, 0, 4, 4 }, 0, 0,
+                        PVGPU_ERROR_FORMAT_MISMATCH,
+                        ((guint64)BGRA << 32) | RGBA);
 }
 
 static void test_copy_src_outside(void **state)
 {
     FakeDevice *d = *state;
-    guint32 id;
 
     fake_create(d, 1, BGRA, 4, 4);
     fake_create(d, 2, BGRA, 4, 4);
-    id = fake_copy(d, 1, 2, (struct pvgpu_rect){ 9, 0, 1, 1 }, 0, 0);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(9, 0));
+    assert_copy_refused(d, 1, 2, (struct pvgpu_rect){ 9, 0, 1, 1 }, 0, 0,
+                        PVGPU_ERROR_RECT_BOUNDS, rect_detail(9, 0));
 }
 
 static void test_copy_dst_outside(void **state)
 {
     FakeDevice *d = *state;
-    guint32 id;
 
     fake_create(d, 1, BGRA, 4, 4);
     fake_create(d, 2, BGRA, 4, 4);
-    id = fake_copy(d, 1, 2, (struct pvgpu_rect){ 0, 0, 2, 2 }, 0, 4);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(0, 4));
+    assert_copy_refused(d, 1, 2, (struct pvgpu_rect){ 0, 0, 2, 2 }, 0, 4,
+                        PVGPU_ERROR_RECT_BOUNDS, rect_detail(0, 4));
 }
 
 static void test_copy_unknown_src(void **state)
 {
     FakeDevice *d = *state;
-    guint32 id;
 
     fake_create(d, 2, BGRA, 4, 4);
-    id = fake_copy(d, 7, 2, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 7);
+    assert_copy_refused(d, 7, 2, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0,
+                        PVGPU_ERROR_RESOURCE_UNKNOWN, 7);
 }
 
 static void test_copy_unknown_dst(void **state)
 {
     FakeDevice *d = *state;
-    guint32 id;
 
     fake_create(d, 1, BGRA, 4, 4);
-    id = fake_copy(d, 1, 8, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 8);
+    assert_copy_refused(d, 1, 8, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0,
+                        PVGPU_ERROR_RESOURCE_UNKNOWN, 8);
 }
 
 static void test_copy_id_zero(void **state)
 {
-    FakeDevice *d = *state;
-    guint32 id = fake_copy(d, 0, 1, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0);
-
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_ID, 0);
+    assert_copy_refused(*state, 0, 1, (struct pvgpu_rect){ 0, 0, 1, 1 }, 0, 0,
+                        PVGPU_ERROR_RESOURCE_ID, 0);
 }
 
 /* ---- scanout and present ---------------------------------------------- */
@@ -562,8 +551,7 @@ static void test_scanout_unknown(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_set_scanout(d, 3, 0, 0, 8, 8);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 3);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESOURCE_UNKNOWN, 3);
     assert_int_equal(d->ctrl->scanout_resource, 0);
 }
 
@@ -574,8 +562,7 @@ static void test_scanout_rect_outside(void **state)
 
     fake_create(d, 1, BGRA, 8, 8);
     id = fake_set_scanout(d, 1, 8, 8, 8, 8);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(8, 8));
+    assert_run_refuses(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(8, 8));
 }
 
 static void test_scanout_bad_id(void **state)
@@ -588,8 +575,7 @@ static void test_scanout_bad_id(void **state)
 
     fake_create(d, 1, BGRA, 8, 8);
     pvgpu_ring_writer_push(&d->writer, &c.hdr, sizeof(c));
-    fake_device_run(d);
-    assert_refused(d, c.hdr.id, PVGPU_ERROR_SCANOUT_ID, 1);
+    assert_run_refuses(d, c.hdr.id, PVGPU_ERROR_SCANOUT_ID, 1);
 }
 
 static void test_present_ok(void **state)
@@ -646,8 +632,7 @@ static void test_present_damage_outside(void **state)
     fake_create(d, 1, BGRA, 8, 8);
     fake_set_scanout(d, 1, 0, 0, 4, 4);
     id = fake_present(d, 0, 4, 0, 2, 2);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(4, 0));
+    assert_run_refuses(d, id, PVGPU_ERROR_RECT_BOUNDS, rect_detail(4, 0));
     assert_int_equal(d->ctrl->present_count, 0);
 }
 
@@ -656,8 +641,7 @@ static void test_present_flags_reserved(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_present(d, 0x2, 0, 0, 1, 1);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESERVED_NONZERO, 0x2);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESERVED_NONZERO, 0x2);
     assert_int_equal(d->ctrl->present_count, 0);
 }
 
@@ -721,8 +705,7 @@ static void test_fence_order_equal(void **state)
 
     fake_fence(d, 4, 0);
     id = fake_fence(d, 4, PVGPU_FENCE_FLAG_IRQ);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_FENCE_ORDER, 4);
+    assert_run_refuses(d, id, PVGPU_ERROR_FENCE_ORDER, 4);
     assert_int_equal(d->raised[PVGPU_VECTOR_FENCE], 0);
 }
 
@@ -733,8 +716,7 @@ static void test_fence_order_lower(void **state)
 
     fake_fence(d, 9, 0);
     id = fake_fence(d, 3, 0);
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_FENCE_ORDER, 3);
+    assert_run_refuses(d, id, PVGPU_ERROR_FENCE_ORDER, 3);
     assert_int_equal(d->ctrl->fence_completed, 9);
 }
 
@@ -743,8 +725,7 @@ static void test_fence_reserved(void **state)
     FakeDevice *d = *state;
     guint32 id = fake_fence(d, 1, 0x10);
 
-    fake_device_run(d);
-    assert_refused(d, id, PVGPU_ERROR_RESERVED_NONZERO, 0x10);
+    assert_run_refuses(d, id, PVGPU_ERROR_RESERVED_NONZERO, 0x10);
     assert_int_equal(d->ctrl->fence_completed, 0);
 }
 

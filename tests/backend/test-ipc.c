@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* IPC with the device: message reader, output queue, handshake. */
 #include "test-helpers.h"
+#include "test-support.h"
 
 #include <fcntl.h>
 #include <glib-unix.h>
@@ -50,33 +51,6 @@ static gboolean fd_is_open(int fd)
     return fcntl(fd, F_GETFD) >= 0;
 }
 
-/* Sends bytes with the given descriptors attached. */
-static void send_with_fds(int sock, const void *buf, gsize len,
-                          const int *fds, guint n_fds)
-{
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * 8)];
-    } control;
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    g_assert(n_fds <= 8);
-    if (n_fds > 0) {
-        struct cmsghdr *c;
-
-        memset(&control, 0, sizeof(control));
-        mh.msg_control = control.buf;
-        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-    }
-    assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
-}
-
 static PvgpuIpcReadResult read_one(Fixture *f, struct pvgpu_msg *msg,
                                    int *fds, guint *n_fds, GError **error)
 {
@@ -87,15 +61,10 @@ static PvgpuIpcReadResult read_one(Fixture *f, struct pvgpu_msg *msg,
 static gsize encode_handshake(guint8 *buf, guint64 size, const char *name,
                               guint64 features, guint num_fds)
 {
-    struct pvgpu_handshake_ext ext = {
-        .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
-        .version = PVGPU_PROTOCOL_VERSION, .num_vectors = PVGPU_NUM_VECTORS,
-        .features = features, .num_fds = num_fds,
-    };
     gsize len = 0;
 
-    assert_int_equal(pvgpu_ipc_encode_handshake(buf, PVGPU_IPC_MAX_MSG_SIZE,
-                                                size, name, &ext, &len),
+    assert_int_equal(device_end_encode_handshake(buf, size, name, features,
+                                                 num_fds, &len),
                      PVGPU_CODEC_OK);
     return len;
 }
@@ -165,78 +134,74 @@ static void test_reader_two_messages(void **state)
                      PVGPU_IPC_READ_AGAIN);
 }
 
-static void test_reader_unknown_type(void **state)
+/* Reading fails with an error containing phrase (NULL: any error). */
+static void expect_read_error(Fixture *f, const char *phrase)
 {
-    Fixture *f = *state;
-    guint8 hdr[8];
     struct pvgpu_msg msg;
     int fds[PVGPU_IPC_MAX_FDS];
     guint n_fds;
     GError *error = NULL;
 
-    pvgpu_le32_store(hdr, 9);
-    pvgpu_le32_store(hdr + 4, 0);
-    assert_int_equal(write(f->sv[1], hdr, 8), 8);
     assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
                      PVGPU_IPC_READ_ERROR);
-    assert_non_null(strstr(error->message, "unknown message type"));
+    if (phrase != NULL) {
+        assert_non_null(strstr(error->message, phrase));
+    }
     g_error_free(error);
+}
+
+/* A message the reader refuses: a header, then with a name the HANDSHAKE
+ * payload SHMEM_SIZE and the name's bytes without a NUL. */
+typedef struct {
+    guint32 type;
+    guint32 payload_size;
+    const char *name;
+    const char *phrase; /* in the error; NULL: any error */
+} BadMessage;
+
+static void assert_reader_refuses(void **state, const BadMessage *m)
+{
+    Fixture *f = *state;
+    guint8 buf[8 + 8 + 16];
+    gsize len = 8;
+
+    pvgpu_le32_store(buf, m->type);
+    pvgpu_le32_store(buf + 4, m->payload_size);
+    if (m->name != NULL) {
+        g_assert(strlen(m->name) <= 16);
+        pvgpu_le64_store(buf + 8, SHMEM_SIZE);
+        memcpy(buf + 16, m->name, strlen(m->name));
+        len = 16 + strlen(m->name);
+    }
+    assert_int_equal(write(f->sv[1], buf, len), (ssize_t)len);
+    expect_read_error(f, m->phrase);
+}
+
+static void test_reader_unknown_type(void **state)
+{
+    assert_reader_refuses(state, &(BadMessage){
+        .type = 9, .payload_size = 0, .phrase = "unknown message type" });
 }
 
 static void test_reader_payload_too_large(void **state)
 {
-    Fixture *f = *state;
-    guint8 hdr[8];
-    struct pvgpu_msg msg;
-    int fds[PVGPU_IPC_MAX_FDS];
-    guint n_fds;
-    GError *error = NULL;
-
-    pvgpu_le32_store(hdr, PVGPU_MSG_HANDSHAKE);
-    pvgpu_le32_store(hdr + 4, 0xffffffff);
-    assert_int_equal(write(f->sv[1], hdr, 8), 8);
     /* refused on the header alone: no payload is awaited */
-    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
-                     PVGPU_IPC_READ_ERROR);
-    assert_non_null(strstr(error->message, "maximum"));
-    g_error_free(error);
+    assert_reader_refuses(state, &(BadMessage){
+        .type = PVGPU_MSG_HANDSHAKE, .payload_size = 0xffffffff,
+        .phrase = "maximum" });
 }
 
 static void test_reader_doorbell_with_payload(void **state)
 {
-    Fixture *f = *state;
-    guint8 hdr[8];
-    struct pvgpu_msg msg;
-    int fds[PVGPU_IPC_MAX_FDS];
-    guint n_fds;
-    GError *error = NULL;
-
-    pvgpu_le32_store(hdr, PVGPU_MSG_DOORBELL);
-    pvgpu_le32_store(hdr + 4, 4);
-    assert_int_equal(write(f->sv[1], hdr, 8), 8);
-    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
-                     PVGPU_IPC_READ_ERROR);
-    g_error_free(error);
+    assert_reader_refuses(state, &(BadMessage){
+        .type = PVGPU_MSG_DOORBELL, .payload_size = 4 });
 }
 
 static void test_reader_bad_name(void **state)
 {
-    Fixture *f = *state;
-    guint8 buf[8 + 8 + 4];
-    struct pvgpu_msg msg;
-    int fds[PVGPU_IPC_MAX_FDS];
-    guint n_fds;
-    GError *error = NULL;
-
-    pvgpu_le32_store(buf, PVGPU_MSG_HANDSHAKE);
-    pvgpu_le32_store(buf + 4, 12);
-    pvgpu_le64_store(buf + 8, SHMEM_SIZE);
-    memcpy(buf + 16, "/abc", 4); /* no NUL */
-    assert_int_equal(write(f->sv[1], buf, sizeof(buf)), sizeof(buf));
-    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
-                     PVGPU_IPC_READ_ERROR);
-    assert_non_null(strstr(error->message, "NUL"));
-    g_error_free(error);
+    assert_reader_refuses(state, &(BadMessage){
+        .type = PVGPU_MSG_HANDSHAKE, .payload_size = 12, .name = "/abc",
+        .phrase = "NUL" });
 }
 
 static void test_reader_eof(void **state)
@@ -255,18 +220,11 @@ static void test_reader_eof(void **state)
 static void test_reader_eof_mid_message(void **state)
 {
     Fixture *f = *state;
-    struct pvgpu_msg msg;
-    int fds[PVGPU_IPC_MAX_FDS];
-    guint n_fds;
-    GError *error = NULL;
 
     assert_int_equal(write(f->sv[1], "\x03\0\0", 3), 3);
     close(f->sv[1]);
     f->sv[1] = -1;
-    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
-                     PVGPU_IPC_READ_ERROR);
-    assert_non_null(strstr(error->message, "middle"));
-    g_error_free(error);
+    expect_read_error(f, "middle");
 }
 
 static void test_reader_fds_travel(void **state)
@@ -280,7 +238,7 @@ static void test_reader_fds_travel(void **state)
     int fds[PVGPU_IPC_MAX_FDS];
     guint n_fds = 0;
 
-    send_with_fds(f->sv[1], buf, len, &memfd, 1);
+    test_send_with_fds(f->sv[1], buf, len, &memfd, 1);
     close(memfd);
     assert_int_equal(read_one(f, &msg, fds, &n_fds, NULL),
                      PVGPU_IPC_READ_MESSAGE);
@@ -296,23 +254,16 @@ static void test_reader_too_many_fds(void **state)
     guint8 buf[8];
     gsize len = 0;
     int many[PVGPU_IPC_MAX_FDS + 1];
-    struct pvgpu_msg msg;
-    int fds[PVGPU_IPC_MAX_FDS];
-    guint n_fds;
-    GError *error = NULL;
 
     for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
         many[i] = eventfd(0, EFD_CLOEXEC);
     }
     pvgpu_ipc_encode_empty(buf, sizeof(buf), PVGPU_MSG_DOORBELL, &len);
-    send_with_fds(f->sv[1], buf, len, many, G_N_ELEMENTS(many));
+    test_send_with_fds(f->sv[1], buf, len, many, G_N_ELEMENTS(many));
     for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
         close(many[i]);
     }
-    assert_int_equal(read_one(f, &msg, fds, &n_fds, &error),
-                     PVGPU_IPC_READ_ERROR);
-    assert_non_null(strstr(error->message, "descriptors"));
-    g_error_free(error);
+    expect_read_error(f, "descriptors");
 }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -376,6 +327,30 @@ static struct pvgpu_msg handshake_msg(guint64 size, const char *name,
     return msg;
 }
 
+/* The handshake is refused with an error containing phrase. */
+static void assert_handshake_refused(const struct pvgpu_msg *msg, int *fds,
+                                     guint n_fds, const char *phrase)
+{
+    PvgpuHandshakeResult res;
+    GError *error = NULL;
+
+    assert_false(pvgpu_handshake_accept(msg, fds, n_fds, &res, &error));
+    assert_non_null(strstr(error->message, phrase));
+    g_error_free(error);
+}
+
+/* The same with a memfd of memfd_size bytes, which the refusal closes. */
+static void assert_handshake_refused_memfd(const struct pvgpu_msg *msg,
+                                           guint64 memfd_size,
+                                           const char *phrase)
+{
+    int memfd = make_memfd(memfd_size);
+    int fds[1] = { memfd };
+
+    assert_handshake_refused(msg, fds, 1, phrase);
+    assert_false(fd_is_open(memfd));
+}
+
 static void test_handshake_memfd(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
@@ -404,32 +379,18 @@ static void test_handshake_memfd_size_mismatch(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(8ull << 20, "",
                                          PVGPU_FEATURE_SHMEM_FD, 1);
-    int memfd = make_memfd(SHMEM_SIZE);
-    int fds[1] = { memfd };
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
-    assert_non_null(strstr(error->message, "4194304 bytes"));
-    g_error_free(error);
-    assert_false(fd_is_open(memfd));
+    assert_handshake_refused_memfd(&msg, SHMEM_SIZE, "4194304 bytes");
 }
 
 static void test_handshake_bad_shmem_size(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE + 4096, "",
                                          PVGPU_FEATURE_SHMEM_FD, 1);
-    int memfd = make_memfd(SHMEM_SIZE + 4096);
-    int fds[1] = { memfd };
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
-    assert_non_null(strstr(error->message, "power of two"));
-    g_error_free(error);
-    assert_false(fd_is_open(memfd));
+    assert_handshake_refused_memfd(&msg, SHMEM_SIZE + 4096, "power of two");
 }
 
 static void test_handshake_fewer_fds_than_announced(void **state)
@@ -437,16 +398,9 @@ static void test_handshake_fewer_fds_than_announced(void **state)
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
                                          PVGPU_FEATURE_SHMEM_FD |
                                          PVGPU_FEATURE_EVENTFD, 6);
-    int memfd = make_memfd(SHMEM_SIZE);
-    int fds[1] = { memfd };
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
-    assert_non_null(strstr(error->message, "announced 6"));
-    g_error_free(error);
-    assert_false(fd_is_open(memfd));
+    assert_handshake_refused_memfd(&msg, SHMEM_SIZE, "announced 6");
 }
 
 static void test_handshake_extra_fds_closed(void **state)
@@ -513,67 +467,44 @@ static void test_handshake_shmem_fd_missing(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
                                          PVGPU_FEATURE_SHMEM_FD, 0);
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
-    assert_non_null(strstr(error->message, "sent none"));
-    g_error_free(error);
+    assert_handshake_refused(&msg, NULL, 0, "sent none");
 }
 
 static void test_handshake_version_major(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
                                          PVGPU_FEATURE_SHMEM_FD, 1);
-    int memfd = make_memfd(SHMEM_SIZE);
-    int fds[1] = { memfd };
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
     msg.u.handshake.ext.version = 0x00020000;
-    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
-    assert_non_null(strstr(error->message, "2.0"));
-    g_error_free(error);
-    assert_false(fd_is_open(memfd));
+    assert_handshake_refused_memfd(&msg, SHMEM_SIZE, "2.0");
 }
 
 static void test_handshake_name_relative(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "pvgpu", 0, 0);
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
-    assert_non_null(strstr(error->message, "must be '/'"));
-    g_error_free(error);
+    assert_handshake_refused(&msg, NULL, 0, "must be '/'");
 }
 
 static void test_handshake_name_two_slashes(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "/../etc", 0, 0);
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
-    assert_non_null(strstr(error->message, "must be '/'"));
-    g_error_free(error);
+    assert_handshake_refused(&msg, NULL, 0, "must be '/'");
 }
 
 static void test_handshake_name_missing(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "/pvgpu-test-absent", 0,
                                          0);
-    PvgpuHandshakeResult res;
-    GError *error = NULL;
 
     (void)state;
-    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
-    assert_non_null(strstr(error->message, "cannot open"));
-    g_error_free(error);
+    assert_handshake_refused(&msg, NULL, 0, "cannot open");
 }
 
 static void test_handshake_name_ok(void **state)

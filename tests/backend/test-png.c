@@ -2,11 +2,10 @@
 /* Screenshots: images of each format written as PNG and read back. */
 #include "test-helpers.h"
 
-#include <glib/gstdio.h>
 
-#include "png-read.h"
 #include "png-writer.h"
 #include "pvgpu_protocol.h"
+#include "test-support.h"
 
 typedef struct {
     gchar *dir;
@@ -27,17 +26,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
-    const gchar *name;
-    GDir *dir = g_dir_open(f->dir, 0, NULL);
 
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree gchar *p = g_build_filename(f->dir, name, NULL);
-        g_unlink(p);
-    }
-    if (dir != NULL) {
-        g_dir_close(dir);
-    }
-    g_rmdir(f->dir);
+    test_remove_tree(f->dir);
     g_free(f->dir);
     g_free(f->path);
     g_free(f);
@@ -91,72 +81,66 @@ static void write_and_read(Fixture *f, const PvgpuImage *img, TestPng *png)
     assert_int_equal(png->height, img->height);
 }
 
-static void test_bgra(void **state)
+/* An image of format with rows stride bytes apart, written and read back,
+ * has these pixels. */
+static void assert_written(Fixture *f, guint32 format, gsize stride,
+                           const TestPixel *pixels, gsize n_pixels)
 {
-    Fixture *f = *state;
-    PvgpuImage img = make_image(PVGPU_FORMAT_B8G8R8A8_UNORM, 12);
+    PvgpuImage img = make_image(format, stride);
     TestPng png;
 
     write_and_read(f, &img, &png);
-    /* memory B, G, R, A -> R = 0x20+i, G = 0x10+i, B = i */
-    assert_int_equal(test_png_rgba(&png, 0, 0), 0x20100080);
-    assert_int_equal(test_png_rgba(&png, 2, 1), 0x25150585);
+    assert_png_pixels(&png, pixels, n_pixels);
     test_png_clear(&png);
     g_free(img.pixels);
+}
+
+static void test_bgra(void **state)
+{
+    /* memory B, G, R, A -> R = 0x20+i, G = 0x10+i, B = i */
+    static const TestPixel pixels[] = {
+        { 0, 0, 0x20100080 },
+        { 2, 1, 0x25150585 },
+    };
+
+    assert_written(*state, PVGPU_FORMAT_B8G8R8A8_UNORM, 12, pixels,
+                   G_N_ELEMENTS(pixels));
 }
 
 static void test_rgba(void **state)
 {
-    Fixture *f = *state;
-    PvgpuImage img = make_image(PVGPU_FORMAT_R8G8B8A8_UNORM, 12);
-    TestPng png;
+    static const TestPixel pixels[] = { { 1, 0, 0x01112181 } };
 
-    write_and_read(f, &img, &png);
-    assert_int_equal(test_png_rgba(&png, 1, 0), 0x01112181);
-    test_png_clear(&png);
-    g_free(img.pixels);
+    assert_written(*state, PVGPU_FORMAT_R8G8B8A8_UNORM, 12, pixels,
+                   G_N_ELEMENTS(pixels));
 }
 
 static void test_x_formats_opaque(void **state)
 {
-    Fixture *f = *state;
-    PvgpuImage bgrx = make_image(PVGPU_FORMAT_B8G8R8X8_UNORM, 12);
-    PvgpuImage rgbx = make_image(PVGPU_FORMAT_R8G8B8X8_UNORM, 12);
-    TestPng png;
+    static const TestPixel bgrx[] = { { 1, 1, 0x241404ff } };
+    static const TestPixel rgbx[] = { { 1, 1, 0x041424ff } };
 
-    write_and_read(f, &bgrx, &png);
-    assert_int_equal(test_png_rgba(&png, 1, 1), 0x241404ff);
-    test_png_clear(&png);
-    write_and_read(f, &rgbx, &png);
-    assert_int_equal(test_png_rgba(&png, 1, 1), 0x041424ff);
-    test_png_clear(&png);
-    g_free(bgrx.pixels);
-    g_free(rgbx.pixels);
+    assert_written(*state, PVGPU_FORMAT_B8G8R8X8_UNORM, 12, bgrx,
+                   G_N_ELEMENTS(bgrx));
+    assert_written(*state, PVGPU_FORMAT_R8G8B8X8_UNORM, 12, rgbx,
+                   G_N_ELEMENTS(rgbx));
 }
 
 static void test_stride_wider_than_row(void **state)
 {
-    Fixture *f = *state;
-    PvgpuImage img = make_image(PVGPU_FORMAT_R8G8B8A8_UNORM, 64);
-    TestPng png;
+    static const TestPixel pixels[] = { { 0, 1, 0x03132383 } };
 
-    write_and_read(f, &img, &png);
-    assert_int_equal(test_png_rgba(&png, 0, 1), 0x03132383);
-    test_png_clear(&png);
-    g_free(img.pixels);
+    assert_written(*state, PVGPU_FORMAT_R8G8B8A8_UNORM, 64, pixels,
+                   G_N_ELEMENTS(pixels));
 }
 
 static void test_replaces_without_leftovers(void **state)
 {
     Fixture *f = *state;
-    PvgpuImage img = make_image(PVGPU_FORMAT_R8G8B8A8_UNORM, 12);
-    TestPng png;
 
     assert_true(g_file_set_contents(f->path, "old", -1, NULL));
-    write_and_read(f, &img, &png);
-    test_png_clear(&png);
+    assert_written(f, PVGPU_FORMAT_R8G8B8A8_UNORM, 12, NULL, 0);
     assert_int_equal(dir_entries(f->dir), 1);
-    g_free(img.pixels);
 }
 
 static void test_relative_path_refused(void **state)

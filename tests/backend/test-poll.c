@@ -5,11 +5,8 @@
  * backend serving a device on a socket.
  */
 #include "test-helpers.h"
+#include "test-support.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,9 +14,6 @@
 #include "control-region.h"
 #include "fake-device.h"
 #include "options.h"
-
-/* Guards against a hang; nothing below depends on speed. */
-#define DEADLINE_MS 30000
 
 /* ---- the engine alone --------------------------------------------------- */
 
@@ -231,11 +225,7 @@ typedef struct {
     PvgpuOptions opts;
     GThread *thread;
     int sock;          /* the device's end */
-    int memfd;
-    guint8 *mem;
-    struct pvgpu_layout layout;
-    struct pvgpu_control *ctrl;
-    PvgpuRingWriter writer;
+    DeviceMemory dev;
     guint64 fence;
 } Served;
 
@@ -246,113 +236,11 @@ static gpointer backend_main(gpointer data)
     return GINT_TO_POINTER(pvgpu_backend_run(&s->opts));
 }
 
-static gint64 deadline(void)
-{
-    return g_get_monotonic_time() + DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
-}
-
-/* Whether sock becomes readable before until. */
-static gboolean readable_before(int fd, gint64 until)
-{
-    for (;;) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
-        gint64 left = until - g_get_monotonic_time();
-        int n;
-
-        if (left <= 0) {
-            return FALSE;
-        }
-        n = poll(&pfd, 1, (int)MAX(1, left / 1000));
-        if (n > 0) {
-            return TRUE;
-        }
-        if (n < 0 && errno != EINTR) {
-            fail_msg("poll: %s", g_strerror(errno));
-        }
-    }
-}
-
-static void read_full(int fd, void *buf, gsize len)
-{
-    gsize got = 0;
-
-    while (got < len) {
-        ssize_t n;
-
-        if (!readable_before(fd, deadline())) {
-            fail_msg("the backend sent nothing for %d ms", DEADLINE_MS);
-        }
-        n = read(fd, (guint8 *)buf + got, len - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            fail_msg("the backend closed the connection");
-        }
-        got += (gsize)n;
-    }
-}
-
-static void recv_msg(Served *s, struct pvgpu_msg *msg)
-{
-    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct pvgpu_ipc_hdr hdr;
-
-    read_full(s->sock, buf, sizeof(hdr));
-    assert_int_equal(pvgpu_ipc_decode_hdr(buf, sizeof(hdr), &hdr),
-                     PVGPU_CODEC_OK);
-    read_full(s->sock, buf + sizeof(hdr), hdr.payload_size);
-    assert_int_equal(pvgpu_ipc_decode_payload(&hdr, buf + sizeof(hdr),
-                                              hdr.payload_size, msg),
-                     PVGPU_CODEC_OK);
-}
-
-static void send_handshake(Served *s)
-{
-    struct pvgpu_handshake_ext ext = {
-        .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
-        .version = PVGPU_PROTOCOL_VERSION, .num_vectors = PVGPU_NUM_VECTORS,
-        .features = PVGPU_FEATURE_SHMEM_FD, .num_fds = 1,
-    };
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct iovec iov = { .iov_base = buf };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof(control.buf) };
-    struct cmsghdr *c;
-    gsize len = 0;
-
-    assert_int_equal(pvgpu_ipc_encode_handshake(buf, sizeof(buf), SHMEM_SIZE,
-                                                "", &ext, &len),
-                     PVGPU_CODEC_OK);
-    iov.iov_len = len;
-    memset(&control, 0, sizeof(control));
-    c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &s->memfd, sizeof(int));
-    assert_int_equal(sendmsg(s->sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-static void doorbell(Served *s)
-{
-    guint8 buf[8];
-    gsize len = 0;
-
-    pvgpu_ipc_encode_empty(buf, sizeof(buf), PVGPU_MSG_DOORBELL, &len);
-    assert_int_equal(send(s->sock, buf, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
 static void expect_fence_irq(Served *s)
 {
     struct pvgpu_msg msg;
 
-    recv_msg(s, &msg);
+    assert_true(test_recv_msg(s->sock, &msg));
     assert_int_equal(msg.type, PVGPU_MSG_IRQ);
     assert_int_equal(msg.u.irq.vector, PVGPU_VECTOR_FENCE);
 }
@@ -364,15 +252,15 @@ static guint64 publish_fence(Served *s)
                                  .fence_id = ++s->fence,
                                  .flags = PVGPU_FENCE_FLAG_IRQ };
 
-    assert_true(pvgpu_ring_writer_push(&s->writer, &c.hdr, sizeof(c)) !=
+    assert_true(pvgpu_ring_writer_push(&s->dev.writer, &c.hdr, sizeof(c)) !=
                 G_MAXUINT64);
-    pvgpu_ring_writer_publish(&s->writer);
+    pvgpu_ring_writer_publish(&s->dev.writer);
     return s->fence;
 }
 
 static guint64 fence_completed(Served *s)
 {
-    return pvgpu_shared_load_acquire64(&s->ctrl->fence_completed);
+    return pvgpu_shared_load_acquire64(&s->dev.ctrl->fence_completed);
 }
 
 /* Starts the backend on one end of a socketpair with extra_arg, hands it
@@ -407,19 +295,7 @@ static Served *serve(const char *extra_arg)
         g_free(argv);
     }
 
-    s->memfd = memfd_create("pvgpu-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    assert_true(s->memfd >= 0);
-    assert_int_equal(ftruncate(s->memfd, SHMEM_SIZE), 0);
-    assert_int_equal(fcntl(s->memfd, F_ADD_SEALS,
-                           F_SEAL_SHRINK | F_SEAL_GROW), 0);
-    s->mem = mmap(NULL, SHMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  s->memfd, 0);
-    assert_true(s->mem != MAP_FAILED);
-    assert_int_equal(pvgpu_layout_compute(SHMEM_SIZE, &s->layout),
-                     PVGPU_CODEC_OK);
-    s->ctrl = (struct pvgpu_control *)(void *)s->mem;
-    pvgpu_control_init(s->ctrl, &s->layout);
-    pvgpu_ring_writer_init(&s->writer, s->mem, &s->layout);
+    test_device_memory_init(&s->dev, SHMEM_SIZE);
 
     /* queued before the handshake, it runs right after the ACK: a fence
      * completed without any doorbell being sent, so that none is left
@@ -427,8 +303,8 @@ static Served *serve(const char *extra_arg)
     publish_fence(s);
 
     s->thread = g_thread_new("backend", backend_main, s);
-    send_handshake(s);
-    recv_msg(s, &msg);
+    test_send_handshake(s->sock, SHMEM_SIZE, s->dev.memfd, NULL);
+    assert_true(test_recv_msg(s->sock, &msg));
     assert_int_equal(msg.type, PVGPU_MSG_HANDSHAKE_ACK);
     expect_fence_irq(s);
     assert_int_equal(fence_completed(s), 1);
@@ -442,8 +318,7 @@ static void unserve(Served *s)
     assert_int_equal(GPOINTER_TO_INT(g_thread_join(s->thread)),
                      PVGPU_EXIT_OK);
     pvgpu_options_clear(&s->opts);
-    munmap(s->mem, SHMEM_SIZE);
-    close(s->memfd);
+    device_memory_clear(&s->dev);
     g_free(s);
 }
 
@@ -465,7 +340,7 @@ static void test_backend_poll_consumes(void **state)
         gint64 until;
 
         publish_fence(s);
-        doorbell(s);
+        test_send_empty(s->sock, PVGPU_MSG_DOORBELL);
         expect_fence_irq(s);
         late = publish_fence(s);
         until = g_get_monotonic_time() + MISS_MS * G_TIME_SPAN_MILLISECOND;
@@ -475,7 +350,7 @@ static void test_backend_poll_consumes(void **state)
         }
         consumed = fence_completed(s) == late;
         if (!consumed) {
-            doorbell(s);
+            test_send_empty(s->sock, PVGPU_MSG_DOORBELL);
         }
         expect_fence_irq(s);
         assert_int_equal(fence_completed(s), late);
@@ -491,14 +366,14 @@ static void test_backend_no_poll_waits_for_doorbell(void **state)
 
     (void)state;
     first = publish_fence(s);
-    doorbell(s);
+    test_send_empty(s->sock, PVGPU_MSG_DOORBELL);
     expect_fence_irq(s);
     late = publish_fence(s);
     /* nothing runs the ring without a doorbell: no IRQ, no progress */
-    assert_false(readable_before(s->sock, g_get_monotonic_time() +
+    assert_false(test_readable_before(s->sock, g_get_monotonic_time() +
                                               300 * G_TIME_SPAN_MILLISECOND));
     assert_int_equal(fence_completed(s), first);
-    doorbell(s);
+    test_send_empty(s->sock, PVGPU_MSG_DOORBELL);
     expect_fence_irq(s);
     assert_int_equal(fence_completed(s), late);
     unserve(s);

@@ -5,28 +5,21 @@
  * interrupts, the control socket, signals and exit codes.
  */
 #include "test-helpers.h"
+#include "test-support.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "png-read.h"
-#include "ring-writer.h"
 
 #define SHMEM_SIZE (4ull << 20)
-/* Guards against a hung backend; nothing below depends on speed. */
-#define DEADLINE_MS 30000
 
 typedef struct {
     gchar *dir;
@@ -36,12 +29,7 @@ typedef struct {
     gchar *notify;
     int notify_fd;
     GPid pid;
-    /* the device's shared memory */
-    int memfd;
-    guint8 *mem;
-    struct pvgpu_layout layout;
-    struct pvgpu_control *ctrl;
-    PvgpuRingWriter writer;
+    DeviceMemory dev; /* the device's shared memory */
 } Fixture;
 
 static const char *backend_path(void)
@@ -69,23 +57,6 @@ static int unix_socket_at(const char *path, gboolean do_listen)
     return fd;
 }
 
-static void map_memory(Fixture *f)
-{
-    f->memfd = memfd_create("pvgpu-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    assert_true(f->memfd >= 0);
-    assert_int_equal(ftruncate(f->memfd, SHMEM_SIZE), 0);
-    assert_int_equal(fcntl(f->memfd, F_ADD_SEALS,
-                           F_SEAL_SHRINK | F_SEAL_GROW), 0);
-    f->mem = mmap(NULL, SHMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  f->memfd, 0);
-    assert_true(f->mem != MAP_FAILED);
-    assert_int_equal(pvgpu_layout_compute(SHMEM_SIZE, &f->layout),
-                     PVGPU_CODEC_OK);
-    f->ctrl = (struct pvgpu_control *)f->mem;
-    pvgpu_control_init(f->ctrl, &f->layout);
-    pvgpu_ring_writer_init(&f->writer, f->mem, &f->layout);
-}
-
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
@@ -101,25 +72,9 @@ static int setup(void **state)
     strcpy(addr.sun_path, f->notify);
     assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&addr,
                           sizeof(addr)), 0);
-    f->memfd = -1;
-    map_memory(f);
+    test_device_memory_init(&f->dev, SHMEM_SIZE);
     *state = f;
     return 0;
-}
-
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    const gchar *name;
-
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree gchar *p = g_build_filename(path, name, NULL);
-        g_unlink(p);
-    }
-    if (dir != NULL) {
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
 }
 
 static int teardown(void **state)
@@ -130,10 +85,9 @@ static int teardown(void **state)
         kill(f->pid, SIGKILL);
         waitpid(f->pid, NULL, 0);
     }
-    munmap(f->mem, SHMEM_SIZE);
-    close(f->memfd);
+    device_memory_clear(&f->dev);
     close(f->notify_fd);
-    remove_tree(f->dir);
+    test_remove_tree(f->dir);
     g_free(f->dir);
     g_free(f->sock);
     g_free(f->ctl);
@@ -141,56 +95,6 @@ static int teardown(void **state)
     g_free(f->notify);
     g_free(f);
     return 0;
-}
-
-static gint64 deadline(void)
-{
-    return g_get_monotonic_time() + (gint64)DEADLINE_MS * 1000;
-}
-
-/* Waits for fd to be readable; fails the test at the deadline. */
-static void wait_readable(int fd, gint64 until)
-{
-    for (;;) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
-        gint64 left = (until - g_get_monotonic_time()) / 1000;
-        int ret;
-
-        if (left <= 0) {
-            fail_msg("nothing arrived before the deadline");
-        }
-        ret = poll(&pfd, 1, (int)left);
-        if (ret > 0) {
-            return;
-        }
-        assert_true(ret == 0 || errno == EINTR);
-    }
-}
-
-/* Reads exactly len bytes; FALSE on EOF before the first byte. */
-static gboolean read_full(int fd, void *buf, gsize len)
-{
-    gsize have = 0;
-    gint64 until = deadline();
-
-    while (have < len) {
-        ssize_t n;
-
-        wait_readable(fd, until);
-        n = read(fd, (guint8 *)buf + have, len - have);
-        if (n == 0 && have == 0) {
-            return FALSE;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            fail_msg("read: %s", g_strerror(errno));
-        }
-        assert_true(n > 0);
-        have += (gsize)n;
-    }
-    return TRUE;
 }
 
 /* Starts the backend with args and waits for its READY=1. */
@@ -218,7 +122,7 @@ static void start_backend_fds(Fixture *f, const char *const *args,
             NULL, NULL, &error)) {
         fail_msg("cannot start %s: %s", backend_path(), error->message);
     }
-    wait_readable(f->notify_fd, deadline());
+    test_wait_readable(f->notify_fd, test_deadline());
     n = recv(f->notify_fd, buf, sizeof(buf) - 1, 0);
     assert_true(n > 0);
     assert_string_equal(buf, "READY=1");
@@ -242,7 +146,7 @@ static void start_default(Fixture *f)
 /* Waits for the backend to exit and returns its exit code. */
 static int wait_exit(Fixture *f)
 {
-    gint64 until = deadline();
+    gint64 until = test_deadline();
     int status = 0;
 
     while (waitpid(f->pid, &status, WNOHANG) == 0) {
@@ -256,89 +160,12 @@ static int wait_exit(Fixture *f)
     return WEXITSTATUS(status);
 }
 
-static void send_with_fds(int sock, const void *buf, gsize len,
-                          const int *fds, guint n_fds)
-{
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * PVGPU_IPC_MAX_FDS)];
-    } control;
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    if (n_fds > 0) {
-        struct cmsghdr *c;
-
-        memset(&control, 0, sizeof(control));
-        mh.msg_control = control.buf;
-        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-    }
-    assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* Reads one message from the backend; FALSE on EOF. */
-static gboolean recv_msg(int sock, struct pvgpu_msg *msg)
-{
-    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct pvgpu_ipc_hdr hdr;
-
-    if (!read_full(sock, buf, sizeof(hdr))) {
-        return FALSE;
-    }
-    assert_int_equal(pvgpu_ipc_decode_hdr(buf, sizeof(hdr), &hdr),
-                     PVGPU_CODEC_OK);
-    if (hdr.payload_size > 0) {
-        assert_true(read_full(sock, buf + sizeof(hdr), hdr.payload_size));
-    }
-    assert_int_equal(pvgpu_ipc_decode_payload(&hdr, buf + sizeof(hdr),
-                                              hdr.payload_size, msg),
-                     PVGPU_CODEC_OK);
-    return TRUE;
-}
-
-static void send_empty(int sock, guint32 type)
-{
-    guint8 buf[8];
-    gsize len = 0;
-
-    pvgpu_ipc_encode_empty(buf, sizeof(buf), type, &len);
-    assert_int_equal(send(sock, buf, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* Sends HANDSHAKE on sock with the memory (and eventfds, if given). */
-static void send_handshake(Fixture *f, int sock, const int *eventfds)
-{
-    struct pvgpu_handshake_ext ext = {
-        .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
-        .version = PVGPU_PROTOCOL_VERSION, .num_vectors = PVGPU_NUM_VECTORS,
-        .features = PVGPU_FEATURE_SHMEM_FD, .num_fds = 1,
-    };
-    int fds[PVGPU_IPC_MAX_FDS] = { f->memfd };
-    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
-    gsize len = 0;
-
-    if (eventfds != NULL) {
-        ext.features |= PVGPU_FEATURE_EVENTFD;
-        ext.num_fds = 2 + PVGPU_NUM_VECTORS;
-        memcpy(fds + 1, eventfds, sizeof(int) * (1 + PVGPU_NUM_VECTORS));
-    }
-    assert_int_equal(pvgpu_ipc_encode_handshake(buf, sizeof(buf), SHMEM_SIZE,
-                                                "", &ext, &len),
-                     PVGPU_CODEC_OK);
-    send_with_fds(sock, buf, len, fds, ext.num_fds);
-}
-
 /* Reads the HANDSHAKE_ACK; returns its features. */
 static guint64 expect_ack(int sock)
 {
     struct pvgpu_msg msg;
 
-    assert_true(recv_msg(sock, &msg));
+    assert_true(test_recv_msg(sock, &msg));
     assert_int_equal(msg.type, PVGPU_MSG_HANDSHAKE_ACK);
     return msg.u.ack.features;
 }
@@ -350,7 +177,7 @@ static int device_connect(Fixture *f, const int *eventfds,
 {
     int sock = unix_socket_at(f->sock, FALSE);
 
-    send_handshake(f, sock, eventfds);
+    test_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, eventfds);
     *features = expect_ack(sock);
     return sock;
 }
@@ -362,7 +189,7 @@ static void expect_closed(int sock)
     char c;
     ssize_t n;
 
-    wait_readable(sock, deadline());
+    test_wait_readable(sock, test_deadline());
     n = read(sock, &c, 1);
     if (n < 0 && errno != ECONNRESET) {
         fail_msg("read: %s", g_strerror(errno));
@@ -393,7 +220,7 @@ static guint wait_irq(int sock, guint vector)
     struct pvgpu_msg msg;
 
     while (!(seen & (1u << vector))) {
-        assert_true(recv_msg(sock, &msg));
+        assert_true(test_recv_msg(sock, &msg));
         assert_int_equal(msg.type, PVGPU_MSG_IRQ);
         assert_true(msg.u.irq.vector < PVGPU_NUM_VECTORS);
         seen |= 1u << msg.u.irq.vector;
@@ -413,7 +240,7 @@ static JsonObject *control(Fixture *f, const char *line)
 
     assert_int_equal(write(sock, line, strlen(line)), (ssize_t)strlen(line));
     assert_int_equal(write(sock, "\n", 1), 1);
-    while (read_full(sock, &c, 1) && c != '\n') {
+    while (test_read_full(sock, &c, 1) && c != '\n') {
         g_string_append_c(resp, c);
     }
     close(sock);
@@ -439,7 +266,7 @@ static JsonObject *status(Fixture *f)
 /* Polls the status until "connected" has the wanted value. */
 static void wait_connected(Fixture *f, gboolean want)
 {
-    gint64 until = deadline();
+    gint64 until = test_deadline();
 
     for (;;) {
         JsonObject *st = status(f);
@@ -462,7 +289,7 @@ static guint64 counter(JsonObject *st, const char *name)
 
 static void push(Fixture *f, struct pvgpu_cmd_hdr *hdr, guint32 size)
 {
-    assert_true(pvgpu_ring_writer_push(&f->writer, hdr, size) !=
+    assert_true(pvgpu_ring_writer_push(&f->dev.writer, hdr, size) !=
                 G_MAXUINT64);
 }
 
@@ -505,7 +332,8 @@ static void push_picture(Fixture *f)
     static const guint8 pixels[8] = { 0xff, 0, 0, 0xff,
                                       0xff, 0xff, 0xff, 0xff };
 
-    memcpy(f->mem + f->layout.heap_offset + 256, pixels, sizeof(pixels));
+    memcpy(f->dev.mem + f->dev.layout.heap_offset + 256, pixels,
+           sizeof(pixels));
     push(f, &create.hdr, sizeof(create));
     push(f, &red.hdr, sizeof(red));
     push(f, &green.hdr, sizeof(green));
@@ -513,6 +341,15 @@ static void push_picture(Fixture *f)
     push(f, &scanout.hdr, sizeof(scanout));
     push(f, &present.hdr, sizeof(present));
 }
+
+/* What push_picture() draws, as a screenshot shows it. */
+static const TestPixel picture_pixels[] = {
+    { 0, 0, 0xff0000ff },
+    { 9, 9, 0x00ff00ff },
+    { 60, 40, 0x0000ffff },
+    { 61, 40, 0xffffffff },
+    { 62, 40, 0xff0000ff },
+};
 
 static gboolean exists(const char *path)
 {
@@ -541,11 +378,10 @@ static void test_serve_memfd(void **state)
     struct pvgpu_cmd_resource_destroy bad = {
         .hdr.type = PVGPU_CMD_RESOURCE_DESTROY, .resource_id = 99,
     };
-    JsonObject *st, *resp, *scanout, *err;
+    JsonObject *st, *scanout, *err;
     JsonArray *names;
     struct pvgpu_msg msg;
     guint64 features;
-    TestPng png;
     guint seen;
     int sock;
 
@@ -557,22 +393,22 @@ static void test_serve_memfd(void **state)
 
     sock = device_connect(f, NULL, &features);
     assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
-    assert_int_equal(f->ctrl->display_width, 640);
-    assert_int_equal(f->ctrl->display_height, 480);
+    assert_int_equal(f->dev.ctrl->display_width, 640);
+    assert_int_equal(f->dev.ctrl->display_height, 480);
 
     push_picture(f);
     push_fence(f, 1);
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
     seen = wait_irq(sock, PVGPU_VECTOR_FENCE);
     assert_true(seen & (1u << PVGPU_VECTOR_DISPLAY));
     assert_false(seen & (1u << PVGPU_VECTOR_ERROR));
-    assert_int_equal(__atomic_load_n(&f->ctrl->fence_completed,
+    assert_int_equal(__atomic_load_n(&f->dev.ctrl->fence_completed,
                                      __ATOMIC_ACQUIRE), 1);
-    assert_int_equal(f->ctrl->consumer, f->writer.producer);
-    assert_int_equal(f->ctrl->error_count, 0);
-    assert_int_equal(f->ctrl->present_count, 1);
-    assert_int_equal(f->ctrl->scanout_resource, 1);
+    assert_int_equal(f->dev.ctrl->consumer, f->dev.writer.producer);
+    assert_int_equal(f->dev.ctrl->error_count, 0);
+    assert_int_equal(f->dev.ctrl->present_count, 1);
+    assert_int_equal(f->dev.ctrl->scanout_resource, 1);
 
     st = status(f);
     assert_true(json_object_get_boolean_member(st, "connected"));
@@ -600,26 +436,16 @@ static void test_serve_memfd(void **state)
     assert_int_equal(json_object_get_int_member(st, "presents"), 1);
     json_object_unref(st);
 
-    resp = control(f, shot_req);
-    assert_true(json_object_get_boolean_member(resp, "ok"));
-    assert_int_equal(json_object_get_int_member(resp, "width"), 64);
-    assert_int_equal(json_object_get_int_member(resp, "height"), 48);
-    json_object_unref(resp);
-    assert_true(test_png_read(shot, &png));
-    assert_int_equal(test_png_rgba(&png, 0, 0), 0xff0000ff);
-    assert_int_equal(test_png_rgba(&png, 9, 9), 0x00ff00ff);
-    assert_int_equal(test_png_rgba(&png, 60, 40), 0x0000ffff);
-    assert_int_equal(test_png_rgba(&png, 61, 40), 0xffffffff);
-    assert_int_equal(test_png_rgba(&png, 62, 40), 0xff0000ff);
-    test_png_clear(&png);
+    assert_screenshot(control(f, shot_req), shot, 64, 48, picture_pixels,
+                      G_N_ELEMENTS(picture_pixels));
 
     /* a refused command: ERROR vector and last_error */
     push(f, &bad.hdr, sizeof(bad));
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
     wait_irq(sock, PVGPU_VECTOR_ERROR);
-    assert_int_equal(f->ctrl->error_code, PVGPU_ERROR_RESOURCE_UNKNOWN);
-    assert_int_equal(f->ctrl->error_detail, 99);
+    assert_int_equal(f->dev.ctrl->error_code, PVGPU_ERROR_RESOURCE_UNKNOWN);
+    assert_int_equal(f->dev.ctrl->error_detail, 99);
     st = status(f);
     err = json_object_get_object_member(st, "last_error");
     assert_string_equal(json_object_get_string_member(err, "name"),
@@ -629,7 +455,7 @@ static void test_serve_memfd(void **state)
 
     /* SIGTERM: SHUTDOWN to the device, files removed, exit 0 */
     kill(f->pid, SIGTERM);
-    assert_true(recv_msg(sock, &msg));
+    assert_true(test_recv_msg(sock, &msg));
     assert_int_equal(msg.type, PVGPU_MSG_SHUTDOWN);
     assert_int_equal(wait_exit(f), 0);
     assert_false(exists(f->sock));
@@ -649,8 +475,8 @@ static void test_reconnect_with_eventfds(void **state)
     start_default(f);
     sock = device_connect(f, NULL, &features);
     push_fence(f, 1);
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
     wait_irq(sock, PVGPU_VECTOR_FENCE);
     close(sock);
     wait_connected(f, FALSE);
@@ -663,13 +489,13 @@ static void test_reconnect_with_eventfds(void **state)
     assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
                                PVGPU_FEATURE_EVENTFD);
     push_fence(f, 2);
-    pvgpu_ring_writer_publish(&f->writer);
+    pvgpu_ring_writer_publish(&f->dev.writer);
     assert_int_equal(write(efds[0], &value, sizeof(value)), sizeof(value));
-    wait_readable(efds[1 + PVGPU_VECTOR_FENCE], deadline());
+    test_wait_readable(efds[1 + PVGPU_VECTOR_FENCE], test_deadline());
     assert_int_equal(read(efds[1 + PVGPU_VECTOR_FENCE], &value,
                           sizeof(value)), sizeof(value));
     assert_true(value >= 1);
-    assert_int_equal(f->ctrl->fence_completed, 2);
+    assert_int_equal(f->dev.ctrl->fence_completed, 2);
 
     st = status(f);
     assert_int_equal(json_object_get_int_member(st, "generation"), 2);
@@ -698,10 +524,10 @@ static void test_long_batch_completes(void **state)
         push(f, &nop.hdr, sizeof(nop));
     }
     push_fence(f, 1);
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
     wait_irq(sock, PVGPU_VECTOR_FENCE);
-    assert_int_equal(f->ctrl->consumer, f->writer.producer);
+    assert_int_equal(f->dev.ctrl->consumer, f->dev.writer.producer);
     st = status(f);
     assert_int_equal(counter(st, "commands"), 3 * 4096 + 1);
     assert_int_equal(counter(st, "doorbells"), 1);
@@ -722,7 +548,7 @@ static void test_malformed_message_closes(void **state)
     pvgpu_le32_store(hdr, 77);
     pvgpu_le32_store(hdr + 4, 0);
     assert_int_equal(write(sock, hdr, sizeof(hdr)), sizeof(hdr));
-    assert_false(read_full(sock, &c, 1)); /* EOF */
+    assert_false(test_read_full(sock, &c, 1)); /* EOF */
     close(sock);
 
     /* the backend keeps listening */
@@ -739,8 +565,8 @@ static void test_doorbell_before_handshake_closes(void **state)
 
     start_default(f);
     sock = unix_socket_at(f->sock, FALSE);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
-    assert_false(read_full(sock, &c, 1));
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
+    assert_false(test_read_full(sock, &c, 1));
     close(sock);
 }
 
@@ -759,7 +585,7 @@ static void test_bad_handshake_refused(void **state)
                                                 "/pvgpu-absent", NULL, &len),
                      PVGPU_CODEC_OK);
     assert_int_equal(write(sock, buf, len), (ssize_t)len);
-    assert_false(read_full(sock, &c, 1));
+    assert_false(test_read_full(sock, &c, 1));
     close(sock);
 }
 
@@ -776,23 +602,23 @@ static void test_second_device_refused(void **state)
     /* the first device's doorbell is pending beside the second connection:
      * pending input is no sign of a dead peer */
     push_fence(f, 1);
-    pvgpu_ring_writer_publish(&f->writer);
+    pvgpu_ring_writer_publish(&f->dev.writer);
     freeze_backend(f);
-    send_empty(first, PVGPU_MSG_DOORBELL);
+    test_send_empty(first, PVGPU_MSG_DOORBELL);
     second = unix_socket_at(f->sock, FALSE);
-    send_handshake(f, second, NULL);
+    test_send_handshake(second, SHMEM_SIZE, f->dev.memfd, NULL);
     thaw_backend(f);
     expect_closed(second);
     close(second);
 
     /* the first one is still served */
     wait_irq(first, PVGPU_VECTOR_FENCE);
-    assert_int_equal(f->ctrl->fence_completed, 1);
+    assert_int_equal(f->dev.ctrl->fence_completed, 1);
     push_fence(f, 2);
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(first, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(first, PVGPU_MSG_DOORBELL);
     wait_irq(first, PVGPU_VECTOR_FENCE);
-    assert_int_equal(f->ctrl->fence_completed, 2);
+    assert_int_equal(f->dev.ctrl->fence_completed, 2);
     st = status(f);
     assert_true(json_object_get_boolean_member(st, "connected"));
     assert_int_equal(json_object_get_int_member(st, "generation"), 1);
@@ -820,15 +646,15 @@ static void test_immediate_reconnect_served(void **state)
         freeze_backend(f);
         close(sock);
         sock = unix_socket_at(f->sock, FALSE);
-        send_handshake(f, sock, NULL);
+        test_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, NULL);
         thaw_backend(f);
         assert_int_equal(expect_ack(sock),
                          PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
     }
     /* the last connection is fully served */
     push_fence(f, 1);
-    pvgpu_ring_writer_publish(&f->writer);
-    send_empty(sock, PVGPU_MSG_DOORBELL);
+    pvgpu_ring_writer_publish(&f->dev.writer);
+    test_send_empty(sock, PVGPU_MSG_DOORBELL);
     wait_irq(sock, PVGPU_VECTOR_FENCE);
     st = status(f);
     assert_true(json_object_get_boolean_member(st, "connected"));
@@ -845,7 +671,7 @@ static void test_device_shutdown_keeps_listening(void **state)
 
     start_default(f);
     sock = device_connect(f, NULL, &features);
-    send_empty(sock, PVGPU_MSG_SHUTDOWN);
+    test_send_empty(sock, PVGPU_MSG_SHUTDOWN);
     close(sock);
     wait_connected(f, FALSE);
     sock = device_connect(f, NULL, &features);
@@ -870,7 +696,7 @@ static void test_control_stays_usable(void **state)
     assert_int_equal(write(sock, reqs, strlen(reqs)), (ssize_t)strlen(reqs));
     while (g_strv_length(lines = g_strsplit(all->str, "\n", -1)) < 5) {
         g_strfreev(lines);
-        assert_true(read_full(sock, &c, 1));
+        assert_true(test_read_full(sock, &c, 1));
         g_string_append_c(all, c);
     }
     assert_non_null(strstr(lines[0], "longer than 4096"));
@@ -895,13 +721,13 @@ static void test_control_two_clients(void **state)
     /* a stays silent; b is answered all the same */
     assert_int_equal(write(b, req, strlen(req)), (ssize_t)strlen(req));
     do {
-        assert_true(read_full(b, &c, 1));
+        assert_true(test_read_full(b, &c, 1));
     } while (c != '\n');
     assert_int_equal(write(a, req, 5), 5);
     assert_int_equal(write(a, req + 5, strlen(req) - 5),
                      (ssize_t)(strlen(req) - 5));
     do {
-        assert_true(read_full(a, &c, 1));
+        assert_true(test_read_full(a, &c, 1));
     } while (c != '\n');
     close(a);
     close(b);
@@ -910,24 +736,16 @@ static void test_control_two_clients(void **state)
 static void test_inherited_connected_fd(void **state)
 {
     Fixture *f = *state;
-    struct pvgpu_handshake_ext ext = {
-        .ext_size = sizeof(ext), .magic = PVGPU_HANDSHAKE_EXT_MAGIC,
-        .version = PVGPU_PROTOCOL_VERSION, .num_vectors = PVGPU_NUM_VECTORS,
-        .features = PVGPU_FEATURE_SHMEM_FD, .num_fds = 1,
-    };
     const char *args[] = { "--fd=3", NULL };
-    guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_msg msg;
     int sv[2], target = 3;
-    gsize len = 0;
 
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
                      0);
     start_backend_fds(f, args, &sv[1], &target, 1);
     close(sv[1]);
-    pvgpu_ipc_encode_handshake(buf, sizeof(buf), SHMEM_SIZE, "", &ext, &len);
-    send_with_fds(sv[0], buf, len, &f->memfd, 1);
-    assert_true(recv_msg(sv[0], &msg));
+    test_send_handshake(sv[0], SHMEM_SIZE, f->dev.memfd, NULL);
+    assert_true(test_recv_msg(sv[0], &msg));
     assert_int_equal(msg.type, PVGPU_MSG_HANDSHAKE_ACK);
     /* nothing more to serve once the device goes: a clean exit */
     close(sv[0]);

@@ -121,13 +121,15 @@ static void test_cmd_past_producer(void **state)
     assert_discarded(d);
 }
 
-/* Starts the engine with both indices at start. */
-static FakeDevice *device_at(guint64 start)
+/* Starts the engine on a control region holding these indices. */
+static FakeDevice *device_at(guint64 producer, guint64 consumer,
+                             guint64 fence_completed)
 {
     FakeDevice *d = fake_device_new_detached();
 
-    d->ctrl->producer = start;
-    d->ctrl->consumer = start;
+    d->ctrl->producer = producer;
+    d->ctrl->consumer = consumer;
+    d->ctrl->fence_completed = fence_completed;
     fake_device_attach(d, FAKE_BUDGET);
     return d;
 }
@@ -137,7 +139,7 @@ static void test_cmd_past_ring_end(void **state)
     FakeDevice *d;
 
     (void)state;
-    d = device_at(PVGPU_RING_SIZE - 16);
+    d = device_at(PVGPU_RING_SIZE - 16, PVGPU_RING_SIZE - 16, 0);
     /* a 32-byte command in the last 16 bytes: it would wrap */
     push_header(d, PVGPU_CMD_RESOURCE_CREATE_2D, 32);
     d->writer.producer += 16;
@@ -153,7 +155,7 @@ static void test_wrap_with_nop_pad(void **state)
     FakeDevice *d;
 
     (void)state;
-    d = device_at(start);
+    d = device_at(start, start, 0);
     fake_create(d, 1, PVGPU_FORMAT_B8G8R8A8_UNORM, 8, 8);
     /* 16 bytes are left before the end: the writer pads them with a NOP */
     fake_fill(d, 1, 0xff00ff00, 0, 0, 8, 8);
@@ -175,7 +177,7 @@ static void test_producer_behind_consumer(void **state)
     FakeDevice *d;
 
     (void)state;
-    d = device_at(4096);
+    d = device_at(4096, 4096, 0);
     pvgpu_shared_store64(&d->ctrl->producer, 4080);
     pvgpu_engine_process(d->engine, PVGPU_ENGINE_BATCH_LIMIT);
     assert_error(d, PVGPU_ERROR_RING_INDEX, 4080);
@@ -377,14 +379,9 @@ static void test_iteration_cap(void **state)
 
 static void test_attach_takes_indices(void **state)
 {
-    FakeDevice *d;
+    FakeDevice *d = device_at(4096, 4096, 7);
 
     (void)state;
-    d = fake_device_new_detached();
-    d->ctrl->producer = 4096;
-    d->ctrl->consumer = 4096;
-    d->ctrl->fence_completed = 7;
-    fake_device_attach(d, FAKE_BUDGET);
     assert_int_equal(pvgpu_engine_get_consumer(d->engine), 4096);
     assert_int_equal(pvgpu_engine_get_fence_completed(d->engine), 7);
     fake_fence(d, 7, 0);
@@ -397,13 +394,10 @@ static void test_attach_takes_indices(void **state)
 
 static void test_attach_bad_indices(void **state)
 {
-    FakeDevice *d;
+    /* the consumer ahead of the producer: not trusted */
+    FakeDevice *d = device_at(4096, 8192, 0);
 
     (void)state;
-    d = fake_device_new_detached();
-    d->ctrl->producer = 4096;
-    d->ctrl->consumer = 8192; /* ahead of the producer: not trusted */
-    fake_device_attach(d, FAKE_BUDGET);
     assert_int_equal(pvgpu_engine_get_consumer(d->engine), 4096);
     assert_int_equal(d->ctrl->consumer, 4096);
     fake_device_free(d);
