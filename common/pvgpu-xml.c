@@ -29,6 +29,18 @@ xmlDoc *pvgpu_xml_parse(const char *data, gsize len, GError **error)
         g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
                     "the domain XML is not well-formed (line %d): %s",
                     e->line, quoted);
+    } else if (!ctxt->nsWellFormed) {
+        /* An undeclared prefix leaves "qemu:arg" a plain name that the
+         * prefix would bind once we add its declaration and write the
+         * document out: refuse rather than change what it means. */
+        const xmlError *e = &ctxt->lastError;
+        g_autofree char *msg = g_strstrip(g_strdup(
+            e->message != NULL ? e->message : "unknown error"));
+        g_autofree char *quoted = pvgpu_quote(msg);
+        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                    "the domain XML has a namespace error (line %d): %s",
+                    e->line, quoted);
+        g_clear_pointer(&doc, xmlFreeDoc);
     } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
         g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
                     "the domain XML must not contain a DTD");

@@ -576,6 +576,11 @@ static void test_xml_parse_refuses_dtd_and_garbage(void **state)
         { "<domain>", "is not well-formed" },
         { "", "is not well-formed" },
         { "\x01\x02", "is not well-formed" },
+        /* found by fuzz-domain-metadata: pvgpu_domain_apply() declares
+         * xmlns:qemu, which turned a stale undeclared <qemu:arg> pair into
+         * a second pvgpu device once the document was written out */
+        { "<domain><qemu:commandline><qemu:arg value='-device'/>"
+          "</qemu:commandline></domain>", "namespace error" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
