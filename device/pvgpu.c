@@ -23,6 +23,7 @@
 #include "qemu/memfd.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "crypto/random.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie.h"
@@ -798,7 +799,7 @@ static void pvgpu_chan_read(void *opaque)
 
 static void pvgpu_control_reset(PVGPUState *s)
 {
-    pvgpu_control_init(memory_region_get_ram_ptr(&s->shmem), &s->layout);
+    pvgpu_control_init(memory_region_get_ram_ptr(s->shmem), &s->layout);
 }
 
 static void pvgpu_do_reset(PVGPUState *s)
@@ -1076,7 +1077,7 @@ static bool pvgpu_shmem_init(PVGPUState *s, Error **errp)
         }
     }
 
-    memory_region_init_ram_from_fd(&s->shmem, OBJECT(s), "pvgpu.shmem",
+    memory_region_init_ram_from_fd(&s->shmem_ram, OBJECT(s), "pvgpu.shmem",
                                    s->shmem_size, RAM_SHARED, fd, 0, &err);
     if (err) {
         error_propagate(errp, err);
@@ -1084,8 +1085,74 @@ static bool pvgpu_shmem_init(PVGPUState *s, Error **errp)
         pvgpu_legacy_shm_unlink(s);
         return false;
     }
+    s->shmem = &s->shmem_ram;
     s->shmem_fd = fd;
     return true;
+}
+
+/*
+ * With memdev, BAR2 is the memdev's memory and shmem_size its size. The
+ * backend maps it through the memdev's fd, so the memory must be shared
+ * and fd-backed; the memdev owns the fd and its seals
+ * (memory-backend-memfd's seal option).
+ */
+static bool pvgpu_memdev_check(PVGPUState *s, Error **errp)
+{
+    const char *id = object_get_canonical_path_component(OBJECT(s->memdev));
+    MemoryRegion *mr = host_memory_backend_get_memory(s->memdev);
+    g_autofree char *size = NULL;
+    g_autofree char *want = NULL;
+    int fd;
+
+    if (host_memory_backend_is_mapped(s->memdev)) {
+        error_setg(errp, "memdev '%s' is already in use by another device",
+                   id);
+        return false;
+    }
+    if (s->legacy_shm_name) {
+        error_setg(errp, "legacy_shm_name=on cannot be used with memdev: "
+                   "the memory of a memdev has no name to send");
+        return false;
+    }
+    fd = mr ? memory_region_get_fd(mr) : -1;
+    if (fd < 0 || !s->memdev->share) {
+        error_setg(errp, "memdev '%s' must be shared and fd-backed: use "
+                   "memory-backend-memfd or memory-backend-file with "
+                   "share=on", id);
+        return false;
+    }
+    size = size_to_str(memory_region_size(mr));
+    if (s->shmem_size_set && s->shmem_size != memory_region_size(mr)) {
+        want = size_to_str(s->shmem_size);
+        error_setg(errp, "shmem_size %s does not match the size %s of "
+                   "memdev '%s': leave shmem_size unset or make them equal",
+                   want, size, id);
+        return false;
+    }
+    if (!pvgpu_shmem_size_valid(memory_region_size(mr))) {
+        error_setg(errp, "invalid size %s of memdev '%s': %s", size, id,
+                   pvgpu_codec_strerror(PVGPU_CODEC_ERR_SHMEM_SIZE));
+        return false;
+    }
+    s->shmem_size = memory_region_size(mr);
+    return true;
+}
+
+static void pvgpu_memdev_map(PVGPUState *s)
+{
+    s->shmem = host_memory_backend_get_memory(s->memdev);
+    s->shmem_fd = memory_region_get_fd(s->shmem);
+    host_memory_backend_set_mapped(s->memdev, true);
+}
+
+/* Only once mapped by this device: a busy memdev is another device's. */
+static void pvgpu_memdev_unmap(PVGPUState *s)
+{
+    if (s->memdev && s->shmem) {
+        host_memory_backend_set_mapped(s->memdev, false);
+        s->shmem = NULL;
+        s->shmem_fd = -1;
+    }
 }
 
 /* ---- realize / unrealize ------------------------------------------------ */
@@ -1129,6 +1196,9 @@ static void pvgpu_realize(PCIDevice *pdev, Error **errp)
     PVGPUState *s = PVGPU(pdev);
     int rc;
 
+    if (s->memdev && !pvgpu_memdev_check(s, errp)) {
+        return;
+    }
     rc = pvgpu_layout_compute(s->shmem_size, &s->layout);
     if (rc != PVGPU_CODEC_OK) {
         g_autofree char *size = size_to_str(s->shmem_size);
@@ -1150,7 +1220,9 @@ static void pvgpu_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
-    if (!pvgpu_shmem_init(s, errp)) {
+    if (s->memdev) {
+        pvgpu_memdev_map(s);
+    } else if (!pvgpu_shmem_init(s, errp)) {
         goto fail_blocker;
     }
 
@@ -1175,12 +1247,12 @@ static void pvgpu_realize(PCIDevice *pdev, Error **errp)
                           "pvgpu.regs", PVGPU_BAR0_SIZE);
     pci_register_bar(pdev, PVGPU_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->mmio);
-    vmstate_register_ram(&s->shmem, DEVICE(s));
+    vmstate_register_ram(s->shmem, DEVICE(s));
     pci_register_bar(pdev, PVGPU_BAR_SHMEM,
                      PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_PREFETCH |
                      PCI_BASE_ADDRESS_MEM_TYPE_64,
-                     &s->shmem);
+                     s->shmem);
     pvgpu_control_reset(s);
 
     s->device_features = PVGPU_FEATURE_SHMEM_FD |
@@ -1203,8 +1275,9 @@ fail_pcie:
         pcie_cap_exit(pdev);
     }
 fail_shmem:
-    /* the RAMBlock closes the fd when the device is finalized */
+    /* the RAMBlock closes our own fd when the device is finalized */
     pvgpu_legacy_shm_unlink(s);
+    pvgpu_memdev_unmap(s);
 fail_blocker:
     migrate_del_blocker(s->migration_blocker);
     error_free(s->migration_blocker);
@@ -1228,9 +1301,10 @@ static void pvgpu_exit(PCIDevice *pdev)
     if (pci_is_express(pdev)) {
         pcie_cap_exit(pdev);
     }
-    vmstate_unregister_ram(&s->shmem, DEVICE(s));
+    vmstate_unregister_ram(s->shmem, DEVICE(s));
     pvgpu_legacy_shm_unlink(s);
-    /* the shmem RAMBlock unmaps and closes shmem_fd at finalize */
+    /* our own RAMBlock unmaps and closes shmem_fd at finalize */
+    pvgpu_memdev_unmap(s);
 
     migrate_del_blocker(s->migration_blocker);
     error_free(s->migration_blocker);
@@ -1242,6 +1316,8 @@ static void pvgpu_instance_init(Object *obj)
     PVGPUState *s = PVGPU(obj);
 
     s->shmem_fd = -1;
+    /* the default was stored through the setter before instance_init */
+    s->shmem_size_set = false;
     /* hybrid device: PCI Express on an Express bus, conventional elsewhere */
     PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
 }
@@ -1274,9 +1350,45 @@ static const VMStateDescription pvgpu_vmstate = {
     },
 };
 
+/*
+ * shmem_size is a size property that remembers whether it was set, so that
+ * with memdev a value given by the user must match the memdev's size.
+ */
+static void pvgpu_get_shmem_size(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    visit_type_size(v, name, &PVGPU(obj)->shmem_size, errp);
+}
+
+static void pvgpu_set_shmem_size(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    PVGPUState *s = PVGPU(obj);
+
+    if (visit_type_size(v, name, &s->shmem_size, errp)) {
+        s->shmem_size_set = true;
+    }
+}
+
+static void pvgpu_set_default_shmem_size(ObjectProperty *op,
+                                         const Property *prop)
+{
+    object_property_set_default_uint(op, prop->defval.u);
+}
+
+static const PropertyInfo pvgpu_prop_shmem_size = {
+    .name = "size",
+    .get = pvgpu_get_shmem_size,
+    .set = pvgpu_set_shmem_size,
+    .set_default_value = pvgpu_set_default_shmem_size,
+};
+
 static Property pvgpu_properties[] = {
-    DEFINE_PROP_SIZE("shmem_size", PVGPUState, shmem_size,
-                     PVGPU_SHMEM_DEFAULT_SIZE),
+    DEFINE_PROP_UNSIGNED("shmem_size", PVGPUState, shmem_size,
+                         PVGPU_SHMEM_DEFAULT_SIZE, pvgpu_prop_shmem_size,
+                         uint64_t),
+    DEFINE_PROP_LINK("memdev", PVGPUState, memdev, TYPE_MEMORY_BACKEND,
+                     HostMemoryBackend *),
     DEFINE_PROP_STRING("backend_pipe", PVGPUState, backend_pipe),
     DEFINE_PROP_BOOL("msi", PVGPUState, msi, true),
     DEFINE_PROP_BOOL("eventfd", PVGPUState, eventfd, true),
@@ -1303,7 +1415,11 @@ static void pvgpu_class_init(ObjectClass *klass, void *data)
     dc->desc = "PVGPU paravirtualized GPU";
     device_class_set_props(dc, pvgpu_properties);
     object_class_property_set_description(klass, "shmem_size",
-        "BAR2 shared memory size: a power of two from 4M to 64G");
+        "BAR2 shared memory size: a power of two from 4M to 64G; "
+        "with memdev, the memdev's size");
+    object_class_property_set_description(klass, "memdev",
+        "memory backend for BAR2 (shared, fd-backed: memory-backend-memfd "
+        "or memory-backend-file with share=on)");
     object_class_property_set_description(klass, "backend_pipe",
         "Unix socket of the backend (default "
         "$XDG_RUNTIME_DIR/" PVGPU_XDG_SOCKET_DIR "/" PVGPU_XDG_SOCKET_NAME

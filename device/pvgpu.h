@@ -17,6 +17,7 @@
 #include "qemu/notify.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
+#include "sysemu/hostmem.h"
 #include "hw/display/pvgpu_protocol.h"
 #include "hw/display/pvgpu_codec.h"
 
@@ -58,14 +59,17 @@ struct PVGPUState {
 
     /* properties */
     uint64_t shmem_size;
+    bool shmem_size_set;            /* given by the user, not the default */
+    HostMemoryBackend *memdev;      /* BAR2 memory, when given */
     char *backend_pipe;
     bool msi;
     bool eventfd;
     bool legacy_shm_name;
 
     MemoryRegion mmio;              /* BAR0 registers */
-    MemoryRegion shmem;             /* BAR2 shared memory */
-    int shmem_fd;                   /* owned by the RAMBlock once mapped */
+    MemoryRegion shmem_ram;         /* BAR2 memory created without memdev */
+    MemoryRegion *shmem;            /* BAR2: shmem_ram or the memdev's */
+    int shmem_fd;                   /* owned by the RAMBlock or the memdev */
     char shm_name[PVGPU_LEGACY_NAME_LEN]; /* legacy name while it exists */
     struct pvgpu_layout layout;
 

@@ -165,6 +165,15 @@ static gboolean send_ack(FakeBackend *fb, guint64 features)
 }
 
 /* Maps the shared memory of a handshake and makes it the current one. */
+/* What the fd is: "/memfd:NAME (deleted)", a file's path... */
+static void read_fd_target(int fd, gchar *buf, gsize size)
+{
+    g_autofree gchar *link = g_strdup_printf("/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, size - 1);
+
+    buf[n > 0 ? n : 0] = '\0';
+}
+
 static void map_shmem(FakeBackend *fb, int fd, guint64 size)
 {
     Mapping m = { .size = (gsize)size };
@@ -212,6 +221,8 @@ static void handle_handshake(FakeBackend *fb, const struct pvgpu_msg *m)
             hs.shmem_fd_size = (guint64)st.st_size;
         }
         hs.shmem_fd_seals = fcntl(fd, F_GET_SEALS);
+        read_fd_target(fd, hs.shmem_fd_target,
+                       sizeof(hs.shmem_fd_target));
         if (hs.shmem_fd_size == hs.shmem_size && hs.shmem_size > 0) {
             map_shmem(fb, fd, hs.shmem_size);
         }

@@ -42,6 +42,7 @@ typedef struct {
     guint num_fds;          /* descriptors that came with it */
     guint64 shmem_fd_size;  /* fstat() size of the first fd, 0 if none */
     int shmem_fd_seals;     /* F_GET_SEALS of the first fd, -1 if none */
+    gchar shmem_fd_target[128]; /* readlink() of /proc/self/fd/N, or "" */
 } FakeHandshake;
 
 /* Binds and listens on socket_path, starts the thread. Aborts on failure. */

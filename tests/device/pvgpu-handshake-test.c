@@ -4,10 +4,12 @@
  * and what the guest sees once the backend acknowledges.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pvgpu-fixture.h"
+#include "test-log.h"
 #include "test-runner.h"
 
 /* Heap offset the tests write patterns at (inside every BAR2 size). */
@@ -178,6 +180,90 @@ static void test_handshake_legacy_name(void)
     g_assert_false(g_file_test(dev_shm, G_FILE_TEST_EXISTS));
 }
 
+/*
+ * memdev: the HANDSHAKE fd is the memory backend's memfd (its name, no
+ * seals added by the device with seal=off), and it maps the very memory
+ * the guest sees through BAR2, with the control region initialised.
+ */
+static void test_handshake_memdev(void)
+{
+    const char *args[] = {
+        "-object",
+        "memory-backend-memfd,id=gpumem,size=64M,share=on,seal=off",
+        NULL
+    };
+    PvgpuFixtureOptions opts = {
+        .device_props = "memdev=gpumem",
+        .ack_features = PVGPU_FEATURE_SHMEM_FD,
+        .extra_args = args,
+    };
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
+    g_autofree guint8 *pattern = g_malloc(PATTERN_BYTES);
+    g_autofree guint8 *readback = g_malloc(PATTERN_BYTES);
+    FakeHandshake hs;
+    guint8 *shm;
+    gsize size = 0;
+
+    wait_handshake(fx, 1);
+    hs = fake_backend_last_handshake(fx->backend);
+    g_assert_cmpuint(hs.shmem_size, ==, 64ull << 20);
+    g_assert_cmpstr(hs.name, ==, "");
+    g_assert_cmpuint(hs.shmem_fd_size, ==, 64ull << 20);
+    test_log("memdev fd: %s", hs.shmem_fd_target);
+    g_assert_nonnull(strstr(hs.shmem_fd_target, "memory-backend-memfd"));
+    g_assert_cmphex(hs.shmem_fd_seals & (F_SEAL_SHRINK | F_SEAL_GROW), ==,
+                    0);
+
+    shm = fake_backend_shmem(fx->backend, &size);
+    g_assert_nonnull(shm);
+    g_assert_cmpuint(size, ==, 64ull << 20);
+    g_assert_cmphex(pvgpu_le32_load(shm), ==, PVGPU_CTRL_MAGIC);
+    g_assert_cmphex(qt_readl(fx->qt, fx->shmem), ==, PVGPU_CTRL_MAGIC);
+    g_assert_cmphex(qt_readq(fx->qt, fx->shmem +
+                             offsetof(struct pvgpu_control, shmem_size)),
+                    ==, 64ull << 20);
+
+    for (guint i = 0; i < PATTERN_BYTES; i++) {
+        pattern[i] = (guint8)(i * 13 + 5);
+    }
+    qt_memwrite(fx->qt, fx->shmem + PATTERN_OFFSET, pattern, PATTERN_BYTES);
+    g_assert_cmpmem(shm + PATTERN_OFFSET, PATTERN_BYTES, pattern,
+                    PATTERN_BYTES);
+
+    for (guint i = 0; i < PATTERN_BYTES; i++) {
+        pattern[i] = (guint8)(i ^ 0x5a);
+    }
+    memcpy(shm + PATTERN_OFFSET, pattern, PATTERN_BYTES);
+    qt_memread(fx->qt, fx->shmem + PATTERN_OFFSET, readback, PATTERN_BYTES);
+    g_assert_cmpmem(readback, PATTERN_BYTES, pattern, PATTERN_BYTES);
+
+    shm[size - 1] = 0x3c;
+    g_assert_cmphex(qt_readb(fx->qt, fx->shmem + size - 1), ==, 0x3c);
+    pvgpu_assert_ready(fx);
+}
+
+/* memory-backend-memfd's own seals (seal=on, its default) reach the peer */
+static void test_handshake_memdev_sealed(void)
+{
+    const char *args[] = {
+        "-object", "memory-backend-memfd,id=gpumem,size=4M", NULL
+    };
+    PvgpuFixtureOptions opts = {
+        .no_auto_ack = TRUE,
+        .device_props = "memdev=gpumem,shmem_size=4M",
+        .extra_args = args,
+    };
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
+    FakeHandshake hs;
+
+    wait_handshake(fx, 1);
+    hs = fake_backend_last_handshake(fx->backend);
+    g_assert_cmpuint(hs.shmem_size, ==, 4ull << 20);
+    g_assert_nonnull(strstr(hs.shmem_fd_target, "memory-backend-memfd"));
+    g_assert_cmphex(hs.shmem_fd_seals & (F_SEAL_SHRINK | F_SEAL_GROW), ==,
+                    F_SEAL_SHRINK | F_SEAL_GROW);
+}
+
 int main(int argc, char **argv)
 {
     pvgpu_test_init(&argc, &argv);
@@ -191,5 +277,8 @@ int main(int argc, char **argv)
                    test_handshake_shared_memory);
     pvgpu_test_add("/pvgpu/handshake/legacy-name",
                    test_handshake_legacy_name);
+    pvgpu_test_add("/pvgpu/handshake/memdev", test_handshake_memdev);
+    pvgpu_test_add("/pvgpu/handshake/memdev-sealed",
+                   test_handshake_memdev_sealed);
     return pvgpu_test_run();
 }

@@ -144,6 +144,70 @@ static void test_hotplug_root_port(void)
     pvgpu_test_remove_tree(tmpdir);
 }
 
+/*
+ * A memdev is busy while a pvgpu uses it (object-del and a second device
+ * are refused) and free again once the device is unplugged.
+ */
+static void test_hotplug_memdev_released(void)
+{
+    g_autofree gchar *tmpdir = pvgpu_test_make_tmpdir();
+    g_autofree gchar *sock = g_build_filename(tmpdir, "backend.sock", NULL);
+    const char *args[] = {
+        "-device", "pcie-root-port,id=rp1,chassis=1,slot=1",
+        "-device", "pcie-root-port,id=rp2,chassis=2,slot=2",
+        "-object", "memory-backend-memfd,id=gpumem,size=16M,share=on",
+        NULL
+    };
+    g_autoptr(QTestClient) qt = NULL;
+    g_autoptr(JsonObject) added = NULL;
+    g_autoptr(JsonObject) second = NULL;
+    g_autoptr(JsonObject) busy_del = NULL;
+    g_autoptr(JsonObject) deleted = NULL;
+    g_autoptr(JsonObject) reset = NULL;
+    g_autoptr(JsonObject) event = NULL;
+    g_autoptr(JsonObject) freed_del = NULL;
+    g_autofree gchar *cmd = NULL;
+    g_autofree gchar *cmd2 = NULL;
+
+    qt = qt_start(tmpdir, "q35", args);
+    cmd = g_strdup_printf("{'execute': 'device_add', 'arguments': "
+                          "{'driver': 'pvgpu', 'id': 'gpu1', 'bus': 'rp1', "
+                          "'memdev': 'gpumem', 'backend_pipe': '%s'}}",
+                          sock);
+    added = qt_qmp(qt, cmd);
+    g_assert_null(qmp_reply_error_desc(added));
+    g_assert_true(device_exists(qt, "gpu1"));
+
+    cmd2 = g_strdup_printf("{'execute': 'device_add', 'arguments': "
+                           "{'driver': 'pvgpu', 'id': 'gpu2', 'bus': 'rp2', "
+                           "'memdev': 'gpumem', 'backend_pipe': '%s'}}",
+                           sock);
+    second = qt_qmp(qt, cmd2);
+    g_assert_nonnull(qmp_reply_error_desc(second));
+    g_assert_nonnull(strstr(qmp_reply_error_desc(second),
+                            "memdev 'gpumem' is already in use"));
+    g_assert_false(device_exists(qt, "gpu2"));
+    busy_del = qt_qmp(qt, "{'execute': 'object-del', "
+                          "'arguments': {'id': 'gpumem'}}");
+    g_assert_nonnull(qmp_reply_error_desc(busy_del));
+
+    deleted = qt_qmp(qt, "{'execute': 'device_del', "
+                         "'arguments': {'id': 'gpu1'}}");
+    g_assert_null(qmp_reply_error_desc(deleted));
+    reset = qt_qmp(qt, "{'execute': 'system_reset'}");
+    g_assert_null(qmp_reply_error_desc(reset));
+    event = qt_qmp_wait_event(qt, "DEVICE_DELETED", pvgpu_deadline());
+    g_assert_nonnull(event);
+    g_assert_false(device_exists(qt, "gpu1"));
+
+    freed_del = qt_qmp(qt, "{'execute': 'object-del', "
+                           "'arguments': {'id': 'gpumem'}}");
+    g_assert_null(qmp_reply_error_desc(freed_del));
+
+    g_clear_pointer(&qt, qt_free);
+    pvgpu_test_remove_tree(tmpdir);
+}
+
 /* QEMU quitting says SHUTDOWN to the backend. */
 static void test_quit_sends_shutdown(void)
 {
@@ -166,6 +230,8 @@ int main(int argc, char **argv)
     pvgpu_test_init(&argc, &argv);
     pvgpu_test_add("/pvgpu/migration/blocked", test_migration_blocked);
     pvgpu_test_add("/pvgpu/hotplug/root-port", test_hotplug_root_port);
+    pvgpu_test_add("/pvgpu/hotplug/memdev-released",
+                   test_hotplug_memdev_released);
     pvgpu_test_add("/pvgpu/lifecycle/quit-sends-shutdown",
                    test_quit_sends_shutdown);
     return pvgpu_test_run();

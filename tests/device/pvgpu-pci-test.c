@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PCI identity and BARs of the pvgpu device, and the shmem_size values
- * realize must refuse.
+ * PCI identity and BARs of the pvgpu device (its own memory or a memdev),
+ * and the shmem_size and memdev settings realize must refuse.
  */
 #include <string.h>
 #include <sys/wait.h>
@@ -127,24 +127,36 @@ static void test_pci_pc_machine(void)
 }
 
 /*
- * realize refuses the size: QEMU exits with status 1 (not a crash) and
- * the device says why, after QEMU's echo of the -device option.
+ * realize refuses the device: QEMU exits with status 1 (not a crash) and
+ * the device says why, after QEMU's echo of the -device option. object is
+ * an -object option or NULL; the same -device is given n_devices times.
  */
-static void check_bad_size(const char *prop)
+static void check_refused(const char *object, const char *props,
+                          guint n_devices, const char *const *needles)
 {
     g_autofree gchar *tmpdir = pvgpu_test_make_tmpdir();
     g_autofree gchar *sock = g_build_filename(tmpdir, "backend.sock", NULL);
     g_autofree gchar *device = g_strdup_printf(
-        "pvgpu,backend_pipe=%s,shmem_size=%s", sock, prop);
-    g_autofree gchar *echo = g_strdup_printf("shmem_size=%s: ", prop);
-    const char *args[] = { "-device", device, NULL };
+        "pvgpu,backend_pipe=%s,%s", sock, props);
+    g_autofree gchar *echo = g_strdup_printf("%s: ", device);
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
     g_autofree gchar *err = NULL;
     g_autofree gchar *msg = NULL;
     const char *after;
     int status = 0;
 
-    g_assert_true(qt_run_to_exit(tmpdir, "q35", args, pvgpu_deadline(),
-                                 &status, &err));
+    if (object) {
+        g_ptr_array_add(args, (gpointer)"-object");
+        g_ptr_array_add(args, (gpointer)object);
+    }
+    for (guint i = 0; i < n_devices; i++) {
+        g_ptr_array_add(args, (gpointer)"-device");
+        g_ptr_array_add(args, device);
+    }
+    g_ptr_array_add(args, NULL);
+    g_assert_true(qt_run_to_exit(tmpdir, "q35",
+                                 (const char *const *)args->pdata,
+                                 pvgpu_deadline(), &status, &err));
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 1);
     after = strstr(err, echo);
@@ -152,9 +164,20 @@ static void check_bad_size(const char *prop)
     /* the device's own sentence, after QEMU's echo of the option */
     msg = g_ascii_strdown(after + strlen(echo), -1);
     test_log("refused with: %s", msg);
-    g_assert_nonnull(strstr(msg, "shmem_size"));
-    g_assert_nonnull(strstr(msg, "power of two"));
+    for (guint i = 0; needles[i]; i++) {
+        g_assert_nonnull(strstr(msg, needles[i]));
+    }
     pvgpu_test_remove_tree(tmpdir);
+}
+
+static void check_bad_size(const char *prop)
+{
+    static const char *const needles[] = {
+        "shmem_size", "power of two", NULL
+    };
+    g_autofree gchar *props = g_strdup_printf("shmem_size=%s", prop);
+
+    check_refused(NULL, props, 1, needles);
 }
 
 static void test_pci_bad_size_3m(void)
@@ -172,6 +195,104 @@ static void test_pci_bad_size_128g(void)
     check_bad_size("128G");
 }
 
+/* memdev: BAR2 is the memory backend's memory, sized like it. */
+static void check_bar2_memdev(const char *size_prop, guint64 size)
+{
+    g_autofree gchar *object = g_strdup_printf(
+        "memory-backend-memfd,id=gpumem,size=%s,share=on", size_prop);
+    const char *args[] = { "-object", object, NULL };
+    PvgpuFixtureOptions opts = {
+        .device_props = "memdev=gpumem",
+        .extra_args = args,
+    };
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
+    PciBar *bar = &fx->pci.bar[PVGPU_BAR_SHMEM];
+    guint64 last = fx->shmem + size - 8;
+
+    g_assert_cmpuint(bar->size, ==, size);
+    g_assert_true(bar->is_64bit);
+    g_assert_true(bar->prefetchable);
+    /* BAR0 reports the memdev's size too */
+    g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_SHMEM_SIZE_LO), ==,
+                    (guint32)size);
+    g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_SHMEM_SIZE_HI), ==,
+                    (guint32)(size >> 32));
+    g_assert_cmphex(qt_readl(fx->qt, fx->shmem), ==, PVGPU_CTRL_MAGIC);
+    qt_writeq(fx->qt, last, 0xfedcba9876543210ull);
+    g_assert_cmphex(qt_readq(fx->qt, last), ==, 0xfedcba9876543210ull);
+}
+
+static void test_pci_memdev_64m(void)
+{
+    check_bar2_memdev("64M", 64ull << 20);
+}
+
+static void test_pci_memdev_1g(void)
+{
+    check_bar2_memdev("1G", 1ull << 30);
+}
+
+static void test_pci_memdev_not_shared(void)
+{
+    static const char *const needles[] = {
+        "memdev 'gpumem'", "must be shared and fd-backed", "share=on", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=64M,share=off",
+                  "memdev=gpumem", 1, needles);
+}
+
+static void test_pci_memdev_no_fd(void)
+{
+    static const char *const needles[] = {
+        "memdev 'gpumem'", "must be shared and fd-backed", NULL
+    };
+
+    check_refused("memory-backend-ram,id=gpumem,size=64M,share=on",
+                  "memdev=gpumem", 1, needles);
+}
+
+static void test_pci_memdev_bad_size(void)
+{
+    static const char *const needles[] = {
+        "invalid size 48 mib of memdev 'gpumem'", "power of two", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=48M,share=on",
+                  "memdev=gpumem", 1, needles);
+}
+
+static void test_pci_memdev_size_mismatch(void)
+{
+    static const char *const needles[] = {
+        "shmem_size 256 mib does not match the size 64 mib of memdev "
+        "'gpumem'", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=64M,share=on",
+                  "memdev=gpumem,shmem_size=256M", 1, needles);
+}
+
+static void test_pci_memdev_legacy_name(void)
+{
+    static const char *const needles[] = {
+        "legacy_shm_name=on cannot be used with memdev", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=64M,share=on",
+                  "memdev=gpumem,legacy_shm_name=on", 1, needles);
+}
+
+static void test_pci_memdev_busy(void)
+{
+    static const char *const needles[] = {
+        "memdev 'gpumem' is already in use", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=64M,share=on",
+                  "memdev=gpumem", 2, needles);
+}
+
 int main(int argc, char **argv)
 {
     pvgpu_test_init(&argc, &argv);
@@ -185,5 +306,16 @@ int main(int argc, char **argv)
     pvgpu_test_add("/pvgpu/pci/bad-size/3M", test_pci_bad_size_3m);
     pvgpu_test_add("/pvgpu/pci/bad-size/300M", test_pci_bad_size_300m);
     pvgpu_test_add("/pvgpu/pci/bad-size/128G", test_pci_bad_size_128g);
+    pvgpu_test_add("/pvgpu/pci/memdev/64M", test_pci_memdev_64m);
+    pvgpu_test_add("/pvgpu/pci/memdev/1G", test_pci_memdev_1g);
+    pvgpu_test_add("/pvgpu/pci/memdev/not-shared",
+                   test_pci_memdev_not_shared);
+    pvgpu_test_add("/pvgpu/pci/memdev/no-fd", test_pci_memdev_no_fd);
+    pvgpu_test_add("/pvgpu/pci/memdev/bad-size", test_pci_memdev_bad_size);
+    pvgpu_test_add("/pvgpu/pci/memdev/size-mismatch",
+                   test_pci_memdev_size_mismatch);
+    pvgpu_test_add("/pvgpu/pci/memdev/legacy-name",
+                   test_pci_memdev_legacy_name);
+    pvgpu_test_add("/pvgpu/pci/memdev/busy", test_pci_memdev_busy);
     return pvgpu_test_run();
 }
