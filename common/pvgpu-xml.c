@@ -5,6 +5,19 @@
 
 #include "pvgpu-error.h"
 
+/* "the domain XML <what> (line N): <libxml2's last message>" */
+static void set_parser_error(GError **error, xmlParserCtxt *ctxt,
+                             const char *what)
+{
+    const xmlError *e = &ctxt->lastError;
+    g_autofree char *msg = g_strstrip(g_strdup(
+        e->message != NULL ? e->message : "unknown error"));
+    g_autofree char *quoted = pvgpu_quote(msg);
+
+    g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
+                "the domain XML %s (line %d): %s", what, e->line, quoted);
+}
+
 xmlDoc *pvgpu_xml_parse(const char *data, gsize len, GError **error)
 {
     if (len > G_MAXINT) {
@@ -22,24 +35,12 @@ xmlDoc *pvgpu_xml_parse(const char *data, gsize len, GError **error)
                                     XML_PARSE_NONET | XML_PARSE_NOERROR |
                                     XML_PARSE_NOWARNING);
     if (doc == NULL) {
-        const xmlError *e = &ctxt->lastError;
-        g_autofree char *msg = g_strstrip(g_strdup(
-            e->message != NULL ? e->message : "unknown error"));
-        g_autofree char *quoted = pvgpu_quote(msg);
-        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
-                    "the domain XML is not well-formed (line %d): %s",
-                    e->line, quoted);
+        set_parser_error(error, ctxt, "is not well-formed");
     } else if (!ctxt->nsWellFormed) {
         /* An undeclared prefix leaves "qemu:arg" a plain name that the
          * prefix would bind once we add its declaration and write the
          * document out: refuse rather than change what it means. */
-        const xmlError *e = &ctxt->lastError;
-        g_autofree char *msg = g_strstrip(g_strdup(
-            e->message != NULL ? e->message : "unknown error"));
-        g_autofree char *quoted = pvgpu_quote(msg);
-        g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
-                    "the domain XML has a namespace error (line %d): %s",
-                    e->line, quoted);
+        set_parser_error(error, ctxt, "has a namespace error");
         g_clear_pointer(&doc, xmlFreeDoc);
     } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
         g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_INVALID,
