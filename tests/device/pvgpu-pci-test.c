@@ -69,12 +69,9 @@ static void test_pci_bar0_bar1(void)
                      ==, PVGPU_NUM_VECTORS);
 }
 
-/* BAR2 for one shmem_size: 64-bit prefetchable, sized exactly, usable. */
-static void check_bar2(const char *prop, guint64 size)
+/* BAR2 is 64-bit prefetchable memory of exactly size bytes, all usable. */
+static void assert_bar2(PvgpuFixture *fx, guint64 size, guint64 pattern)
 {
-    g_autofree gchar *props = g_strdup_printf("shmem_size=%s", prop);
-    PvgpuFixtureOptions opts = { .device_props = props };
-    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
     PciBar *bar = &fx->pci.bar[PVGPU_BAR_SHMEM];
     guint64 last = fx->shmem + size - 8;
 
@@ -84,8 +81,18 @@ static void check_bar2(const char *prop, guint64 size)
     g_assert_false(bar->is_io);
 
     /* The whole BAR is backed: its last bytes read back what was written. */
-    qt_writeq(fx->qt, last, 0x0123456789abcdefull);
-    g_assert_cmphex(qt_readq(fx->qt, last), ==, 0x0123456789abcdefull);
+    qt_writeq(fx->qt, last, pattern);
+    g_assert_cmphex(qt_readq(fx->qt, last), ==, pattern);
+}
+
+/* BAR2 for one shmem_size. */
+static void check_bar2(const char *prop, guint64 size)
+{
+    g_autofree gchar *props = g_strdup_printf("shmem_size=%s", prop);
+    PvgpuFixtureOptions opts = { .device_props = props };
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
+
+    assert_bar2(fx, size, 0x0123456789abcdefull);
 }
 
 static void test_pci_bar2_256m(void)
@@ -206,20 +213,14 @@ static void check_bar2_memdev(const char *size_prop, guint64 size)
         .extra_args = args,
     };
     g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
-    PciBar *bar = &fx->pci.bar[PVGPU_BAR_SHMEM];
-    guint64 last = fx->shmem + size - 8;
 
-    g_assert_cmpuint(bar->size, ==, size);
-    g_assert_true(bar->is_64bit);
-    g_assert_true(bar->prefetchable);
     /* BAR0 reports the memdev's size too */
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_SHMEM_SIZE_LO), ==,
                     (guint32)size);
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_SHMEM_SIZE_HI), ==,
                     (guint32)(size >> 32));
     g_assert_cmphex(qt_readl(fx->qt, fx->shmem), ==, PVGPU_CTRL_MAGIC);
-    qt_writeq(fx->qt, last, 0xfedcba9876543210ull);
-    g_assert_cmphex(qt_readq(fx->qt, last), ==, 0xfedcba9876543210ull);
+    assert_bar2(fx, size, 0xfedcba9876543210ull);
 }
 
 static void test_pci_memdev_64m(void)
