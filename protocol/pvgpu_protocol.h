@@ -8,7 +8,7 @@
  *    padding; no bool, no pointers (addresses are u64 offsets);
  *  - every field named "reserved" or "padding" must be zero, and readers
  *    refuse non-zero values so that they can be given a meaning later;
- *  - every struct size and field offset is pinned by a _Static_assert.
+ *  - every struct size and field offset is pinned by a static assertion.
  *
  * See protocol/SPEC.md for register semantics and message sequences.
  */
@@ -23,10 +23,17 @@
 #include <stdint.h>
 #endif
 
+/* C11 and C++11 (a Windows user-mode driver is C++) spell it differently. */
+#ifdef __cplusplus
+#define PVGPU_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define PVGPU_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 #define PVGPU_ABI_ASSERT_SIZE(type, size) \
-    _Static_assert(sizeof(type) == (size), "ABI size of " #type)
+    PVGPU_STATIC_ASSERT(sizeof(type) == (size), "ABI size of " #type)
 #define PVGPU_ABI_ASSERT_OFFSET(type, field, off) \
-    _Static_assert(offsetof(type, field) == (off), \
+    PVGPU_STATIC_ASSERT(offsetof(type, field) == (off), \
                    "ABI offset of " #type "." #field)
 
 /* Protocol version: major in the high 16 bits, minor in the low 16 bits. */
@@ -255,7 +262,7 @@ PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_hdr, type, 0);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_hdr, size, 4);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_hdr, flags, 8);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_hdr, id, 12);
-_Static_assert(sizeof(struct pvgpu_cmd_hdr) == PVGPU_CMD_ALIGN,
+PVGPU_STATIC_ASSERT(sizeof(struct pvgpu_cmd_hdr) == PVGPU_CMD_ALIGN,
                "a NOP header must fill any gap before the ring end");
 
 /* Pixel formats: 32 bits per pixel, named by memory byte order. */

@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES=(
     # build of our own code
-    meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+    meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
     libglib2.0-dev libxml2-dev libxml2-utils libvirt-dev libcmocka-dev
     libjson-glib-dev libpng-dev
     # QEMU 7.2 source and its minimal build

@@ -29,6 +29,18 @@ else
 fi
 ninja -C "$build"
 
+# The README's plain build (gcc, default options) must build too, and the
+# fast suites must pass with it: gcc warns where clang does not.
+gcc_build=${PVGPU_GCC_BUILD_DIR:-$root/build-gcc}
+step "building PVGPU with gcc (default options) and running the fast suites"
+if [ ! -f "$gcc_build/build.ninja" ]; then
+    CC=gcc meson setup "$gcc_build" "$root" >/dev/null
+fi
+ninja -C "$gcc_build"
+gcc_status=0
+meson test -C "$gcc_build" --print-errorlogs --num-processes 2 \
+    --suite unit --suite common --suite schema --suite backend || gcc_status=$?
+
 step "running tests"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -59,5 +71,9 @@ else
         echo "test.sh: some tests were skipped; set PVGPU_ALLOW_SKIP=1 to accept that" >&2
         status=1
     fi
+fi
+if [ "$gcc_status" -ne 0 ]; then
+    echo "test.sh: the gcc build's fast suites failed (see above)" >&2
+    status=1
 fi
 exit $status

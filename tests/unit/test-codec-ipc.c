@@ -43,7 +43,7 @@ static struct pvgpu_handshake_ext sample_ext(void)
 static void test_handshake_plain_roundtrip(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -62,7 +62,7 @@ static void test_handshake_ext_roundtrip(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -112,7 +112,7 @@ static void test_golden_bytes(void **state)
 static void test_ack_roundtrip(void **state)
 {
     uint8_t buf[16];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -126,7 +126,7 @@ static void test_ack_roundtrip(void **state)
 static void test_irq_roundtrip(void **state)
 {
     uint8_t buf[12];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -140,7 +140,7 @@ static void test_irq_roundtrip(void **state)
 static void test_doorbell_and_shutdown_roundtrip(void **state)
 {
     uint8_t buf[8];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -158,7 +158,7 @@ static void test_stream_of_messages(void **state)
 {
     uint8_t buf[64];
     size_t a, b, consumed;
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     assert_int_equal(pvgpu_ipc_encode_irq(buf, sizeof(buf), 1, &a), 0);
@@ -176,7 +176,7 @@ static void test_stream_of_messages(void **state)
 static void test_truncated_header(void **state)
 {
     uint8_t buf[7] = { 3, 0, 0, 0, 0, 0, 0 };
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     assert_int_equal(decode(buf, sizeof(buf), &msg), PVGPU_CODEC_ERR_TRUNCATED);
@@ -186,7 +186,7 @@ static void test_truncated_header(void **state)
 static void test_truncated_payload(void **state)
 {
     uint8_t buf[12];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     put_hdr(buf, PVGPU_MSG_HANDSHAKE_ACK, 8);
@@ -196,7 +196,7 @@ static void test_truncated_payload(void **state)
 static void test_handshake_payload_zero(void **state)
 {
     uint8_t buf[8];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     put_hdr(buf, PVGPU_MSG_HANDSHAKE, 0);
@@ -245,7 +245,7 @@ static void test_unknown_type(void **state)
 {
     static const uint32_t types[] = { 0, 6, 0x100, 0xffffffffu };
     uint8_t buf[8];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -278,7 +278,7 @@ static void test_fixed_size_messages_wrong_size(void **state)
 static void test_name_missing_nul(void **state)
 {
     uint8_t buf[8 + 8 + 4];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     put_hdr(buf, PVGPU_MSG_HANDSHAKE, 12);
@@ -291,7 +291,7 @@ static void test_name_missing_nul(void **state)
 static void test_name_oversized(void **state)
 {
     uint8_t buf[8 + 8 + PVGPU_SHMEM_NAME_MAX + 1];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     put_hdr(buf, PVGPU_MSG_HANDSHAKE, 8 + PVGPU_SHMEM_NAME_MAX + 1);
@@ -306,7 +306,7 @@ static void test_name_longest_allowed(void **state)
 {
     char name[PVGPU_SHMEM_NAME_MAX];
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len;
 
     (void)state;
@@ -356,7 +356,7 @@ static void test_ext_bad_magic(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     ext.magic = 0x12345678;
@@ -368,7 +368,7 @@ static void test_ext_reserved_nonzero(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     ext.reserved = 1;
@@ -380,7 +380,7 @@ static void test_ext_too_many_fds(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     ext.num_fds = PVGPU_IPC_MAX_FDS + 1;
@@ -392,7 +392,7 @@ static void test_ext_wrong_length(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
     size_t len = ext_message(buf, sizeof(buf), &ext);
 
     (void)state;
@@ -405,7 +405,7 @@ static void test_ext_size_field_wrong(void **state)
 {
     uint8_t buf[PVGPU_IPC_MAX_MSG_SIZE];
     struct pvgpu_handshake_ext ext = sample_ext();
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 };
 
     (void)state;
     ext.ext_size = 64;
