@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pvgpu-error.h"
+#include "pvgpu-text.h"
 
 /* code: PVGPU_COMMON_ERROR_UNREACHABLE when there is no backend to talk
  * to, PVGPU_COMMON_ERROR_CONTROL when one answered, but not usefully. */
@@ -184,8 +185,9 @@ static JsonNode *parse_reply(const char *path, const char *line, gsize len,
                                    json_node_get_value_type(msg) == G_TYPE_STRING
                                ? json_node_get_string(msg)
                                : "no reason given";
+        g_autofree char *printable = pvgpu_text_printable(text, FALSE);
         g_set_error(error, PVGPU_COMMON_ERROR, PVGPU_COMMON_ERROR_REFUSED,
-                    "the backend refused the request: %s", text);
+                    "the backend refused the request: %s", printable);
         return NULL;
     }
     return json_node_copy(root);

@@ -1,5 +1,6 @@
 #include "pvgpuctl-commands.h"
 #include "pvgpuctl-error.h"
+#include "pvgpu-text.h"
 
 #include <stdio.h>
 
@@ -17,7 +18,10 @@ static void print_version(void)
 
 static int report(const GError *error)
 {
-    fprintf(stderr, "pvgpuctl: %s\n", error->message);
+    /* messages quote domain XML, libvirt and the backend */
+    g_autofree char *message = pvgpu_text_printable(error->message, TRUE);
+
+    fprintf(stderr, "pvgpuctl: %s\n", message);
     return pvgpuctl_exit_status(error);
 }
 

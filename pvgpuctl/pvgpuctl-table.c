@@ -1,5 +1,7 @@
 #include "pvgpuctl-table.h"
 
+#include "pvgpu-text.h"
+
 #include <string.h>
 
 struct _PvgpuctlTable {
@@ -49,17 +51,10 @@ JsonObject *pvgpuctl_table_row(const PvgpuctlTable *table, guint index)
 }
 
 /* Strings come from domain names and the backend: keep the table on one
- * line per row and valid UTF-8 whatever they hold. */
+ * line per row, valid UTF-8 and free of terminal controls. */
 static char *printable(const char *text)
 {
-    char *valid = g_utf8_make_valid(text, -1);
-
-    for (char *p = valid; *p; p++) {
-        if ((guchar)*p < 0x20 || *p == 0x7f) {
-            *p = '?';
-        }
-    }
-    return valid;
+    return pvgpu_text_printable(text, FALSE);
 }
 
 static char *default_text(JsonNode *node)

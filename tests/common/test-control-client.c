@@ -171,6 +171,24 @@ static void test_refused(void **state)
                  "the backend refused the request: no scanout yet");
 }
 
+static void test_refused_reason_loses_control_characters(void **state)
+{
+    /* an OSC retitle, a C1 CSI clear-screen and a raw ESC */
+    start_text(*state, "{\"ok\":false,\"error\":"
+                       "\"\\u001b]0;pwned\\u0007 \\u009b2J \\u001b[31m\"}\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) request = json_from_string("{\"command\":\"status\"}",
+                                                   NULL);
+    g_autoptr(JsonNode) reply = pvgpu_control_request(
+        ((Server *)*state)->path, request, SHORT_TIMEOUT_MS, &error);
+    assert_null(reply);
+    assert_non_null(error);
+    assert_null(strchr(error->message, '\x1b'));
+    assert_null(strchr(error->message, '\a'));
+    assert_null(strstr(error->message, "\xc2\x9b"));
+    assert_non_null(strstr(error->message, "?]0;pwned? ?2J ?[31m"));
+}
+
 static void test_refused_without_reason(void **state)
 {
     start_text(*state, "{\"ok\":false,\"error\":7}\n");
@@ -307,6 +325,7 @@ int main(void)
         T(test_screenshot_request_is_sent_verbatim),
         T(test_refused),
         T(test_refused_without_reason),
+        T(test_refused_reason_loses_control_characters),
         T(test_not_json),
         T(test_not_an_object),
         T(test_no_ok_member),

@@ -402,6 +402,52 @@ static void test_text_stays_aligned(void **state)
     }
 }
 
+static void assert_no_terminal_controls(const char *text)
+{
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c == '\n' || c == ' ') {
+            continue;
+        }
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            print_error("control U+%04X in \"%s\"\n", c, text);
+            fail();
+        }
+    }
+}
+
+/* What the backend says reaches the terminal without C0 or C1 controls:
+ * refusal text, error names and scanout formats, in list and detail. */
+static void test_backend_text_loses_controls(void **state)
+{
+    static const char *const replies[] = {
+        "{\"ok\":false,\"error\":\"\\u001b]0;x\\u0007\\u009b2J\"}",
+        "{\"ok\":true,\"status\":{\"last_error\":{\"name\":"
+        "\"E\\u009b1m\\u001b[5m\",\"code\":1,\"cmd_type\":2},"
+        "\"scanout\":{\"resource\":1,\"width\":2,\"height\":3,"
+        "\"format\":\"\\u0085X\\u001b\"}}}",
+    };
+
+    (void)state;
+    for (guint i = 0; i < G_N_ELEMENTS(replies); i++) {
+        g_autoptr(JsonObject) row = row_with_reply(replies[i]);
+        g_autoptr(PvgpuctlTable) list =
+            pvgpuctl_status_table_new(PVGPUCTL_STATUS_VIEW_LIST);
+        g_autoptr(PvgpuctlTable) detail =
+            pvgpuctl_status_table_new(PVGPUCTL_STATUS_VIEW_DETAIL);
+        g_autofree char *text = NULL;
+        g_autofree char *record = NULL;
+
+        pvgpuctl_table_add_row(list, row);
+        pvgpuctl_table_add_row(detail, row);
+        text = pvgpuctl_table_render_text(list);
+        record = pvgpuctl_table_render_record_text(detail, 0);
+        assert_no_terminal_controls(text);
+        assert_no_terminal_controls(record);
+    }
+}
+
 static void test_empty_table(void **state)
 {
     g_autoptr(PvgpuctlTable) table =
@@ -423,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_hostile_replies),
         cmocka_unit_test(test_wrong_types_stay_missing),
         cmocka_unit_test(test_text_stays_aligned),
+        cmocka_unit_test(test_backend_text_loses_controls),
         cmocka_unit_test(test_empty_table),
     };
 
