@@ -802,6 +802,22 @@ static void pvgpu_control_reset(PVGPUState *s)
     pvgpu_control_init(memory_region_get_ram_ptr(s->shmem), &s->layout);
 }
 
+/* How long to wait before the reconnection a reset asks for. */
+static int64_t pvgpu_reset_delay(PVGPUState *s)
+{
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+
+    if (now - s->reset_connect_ms >= PVGPU_RESET_QUIET_MS) {
+        s->reset_delay_ms = 0;
+    } else {
+        s->reset_delay_ms = MIN(MAX(s->reset_delay_ms * 2, PVGPU_RETRY_MIN_MS),
+                                PVGPU_RETRY_MAX_MS);
+        trace_pvgpu_reset_throttled(s->reset_delay_ms);
+    }
+    s->reset_connect_ms = now + s->reset_delay_ms;
+    return s->reset_delay_ms;
+}
+
 static void pvgpu_do_reset(PVGPUState *s)
 {
     bool reconnect = s->sioc != NULL;
@@ -811,7 +827,7 @@ static void pvgpu_do_reset(PVGPUState *s)
         /* the backend starts clean; this is no loss of the backend */
         pvgpu_disconnect(s);
         s->retry_delay_ms = PVGPU_RETRY_MIN_MS;
-        pvgpu_schedule_connect(s, 0);
+        pvgpu_schedule_connect(s, pvgpu_reset_delay(s));
     }
     s->status &= ~PVGPU_STATUS_STICKY;
     s->irq_status = 0;
@@ -1093,8 +1109,9 @@ static bool pvgpu_shmem_init(PVGPUState *s, Error **errp)
 /*
  * With memdev, BAR2 is the memdev's memory and shmem_size its size. The
  * backend maps it through the memdev's fd, so the memory must be shared
- * and fd-backed; the memdev owns the fd and its seals
- * (memory-backend-memfd's seal option).
+ * and fd-backed, and sealed against shrinking like the memfd the device
+ * creates itself; the memdev owns the fd and its seals
+ * (memory-backend-memfd's seal option, on by default).
  */
 static bool pvgpu_memdev_check(PVGPUState *s, Error **errp)
 {
@@ -1117,8 +1134,13 @@ static bool pvgpu_memdev_check(PVGPUState *s, Error **errp)
     fd = mr ? memory_region_get_fd(mr) : -1;
     if (fd < 0 || !s->memdev->share) {
         error_setg(errp, "memdev '%s' must be shared and fd-backed: use "
-                   "memory-backend-memfd or memory-backend-file with "
-                   "share=on", id);
+                   "memory-backend-memfd with share=on", id);
+        return false;
+    }
+    /* a peer that maps the memory must not lose pages under it (SIGBUS) */
+    if (!(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK)) {
+        error_setg(errp, "memdev '%s' must be sealed against shrinking: use "
+                   "memory-backend-memfd with seal=on (its default)", id);
         return false;
     }
     size = size_to_str(memory_region_size(mr));

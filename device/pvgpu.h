@@ -35,6 +35,14 @@ OBJECT_DECLARE_SIMPLE_TYPE(PVGPUState, PVGPU)
 #define PVGPU_RETRY_MAX_MS 2000
 
 /*
+ * A guest RESET reconnects at once unless the previous reset's reconnection
+ * was less than this long ago; then the same backoff applies, so that a
+ * guest resetting in a loop costs the backend at most one handshake (and
+ * its log lines) per PVGPU_RETRY_MAX_MS.
+ */
+#define PVGPU_RESET_QUIET_MS PVGPU_RETRY_MAX_MS
+
+/*
  * Messages handled per wake-up, so that a flooding backend cannot starve
  * the main loop (the fd stays readable and we are called again).
  */
@@ -85,6 +93,8 @@ struct PVGPUState {
     QIOChannelSocket *sioc;
     QEMUTimer retry_timer;
     int64_t retry_delay_ms;
+    int64_t reset_delay_ms;         /* backoff of reset reconnections */
+    int64_t reset_connect_ms;       /* when the last one was scheduled for */
     uint64_t offered_features;      /* in this connection's HANDSHAKE */
     bool backend_warned;            /* one warning per failure episode */
 

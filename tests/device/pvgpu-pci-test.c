@@ -253,6 +253,17 @@ static void test_pci_memdev_no_fd(void)
                   "memdev=gpumem", 1, needles);
 }
 
+/* an unsealed memfd could shrink under the backend's mapping */
+static void test_pci_memdev_unsealed(void)
+{
+    static const char *const needles[] = {
+        "memdev 'gpumem' must be sealed against shrinking", "seal=on", NULL
+    };
+
+    check_refused("memory-backend-memfd,id=gpumem,size=64M,share=on,seal=off",
+                  "memdev=gpumem", 1, needles);
+}
+
 static void test_pci_memdev_bad_size(void)
 {
     static const char *const needles[] = {
@@ -312,6 +323,7 @@ int main(int argc, char **argv)
     pvgpu_test_add("/pvgpu/pci/memdev/not-shared",
                    test_pci_memdev_not_shared);
     pvgpu_test_add("/pvgpu/pci/memdev/no-fd", test_pci_memdev_no_fd);
+    pvgpu_test_add("/pvgpu/pci/memdev/unsealed", test_pci_memdev_unsealed);
     pvgpu_test_add("/pvgpu/pci/memdev/bad-size", test_pci_memdev_bad_size);
     pvgpu_test_add("/pvgpu/pci/memdev/size-mismatch",
                    test_pci_memdev_size_mismatch);
