@@ -1440,8 +1440,8 @@ static void pvgpu_class_init(ObjectClass *klass, void *data)
         "BAR2 shared memory size: a power of two from 4M to 64G; "
         "with memdev, the memdev's size");
     object_class_property_set_description(klass, "memdev",
-        "memory backend for BAR2 (shared, fd-backed: memory-backend-memfd "
-        "or memory-backend-file with share=on)");
+        "memory backend for BAR2 (memory-backend-memfd, share=on and "
+        "seal=on, their defaults)");
     object_class_property_set_description(klass, "backend_pipe",
         "Unix socket of the backend (default "
         "$XDG_RUNTIME_DIR/" PVGPU_XDG_SOCKET_DIR "/" PVGPU_XDG_SOCKET_NAME
