@@ -13,8 +13,6 @@
 # `virsh -c qemu:///system list` answers. Running it again is harmless.
 #
 # What it changes on the machine, and what stop gives back:
-#  - users/groups `kvm` and `libvirt-qemu` are created when missing (libvirtd
-#    dies without them, even though QEMU runs as root here); they stay.
 #  - /etc/libvirt/qemu.conf (its path is fixed for the system daemon) is
 #    replaced by the settings below; the previous file is kept in
 #    $PVGPU_LIBVIRTD_STATE/qemu.conf.orig and put back by stop.
@@ -24,9 +22,14 @@
 #    the hook at a build tree). A previous pvgpu hook is kept in the state
 #    dir and put back by stop. Without --hook, the installed hook (if any)
 #    is used as it is.
+#  - /dev/kvm, when only root may open it (no udev here), gets what
+#    udev gives it: group kvm, mode 0660, so that QEMU's user may too.
 #  - libvirtd.conf is our own ($PVGPU_LIBVIRTD_STATE/libvirtd.conf, passed
 #    with --config); /etc/libvirt/libvirtd.conf is not touched.
 # Domains keep running across stop/start (libvirt reconnects to them).
+# The end-to-end tests (tests/libvirt/e2e.sh) run this script inside a
+# private mount namespace whose /etc/libvirt and libvirt state are empty
+# tmpfs mounts: there it changes nothing the machine's own libvirt sees.
 #
 # Environment: PVGPU_SUBREAPER  the built subreaper helper (else compiled
 #                               from tests/libvirt/subreaper.c with cc)
@@ -67,20 +70,11 @@ daemon_answers() {
     virsh -c "$uri" list --all >/dev/null 2>&1
 }
 
-ensure_accounts() {
-    if ! getent group kvm >/dev/null; then
-        groupadd --system kvm
-        say "created group kvm"
-    fi
-    if ! getent group libvirt-qemu >/dev/null; then
-        groupadd --system libvirt-qemu
-        say "created group libvirt-qemu"
-    fi
-    if ! getent passwd libvirt-qemu >/dev/null; then
-        useradd --system --gid libvirt-qemu --groups kvm --home-dir /var/lib/libvirt \
-            --no-create-home --shell /usr/sbin/nologin libvirt-qemu
-        say "created user libvirt-qemu"
-    fi
+# Debian's libvirt-daemon-system creates QEMU's account; libvirtd dies
+# without it (scripts/setup.sh installs the package).
+check_accounts() {
+    getent passwd libvirt-qemu >/dev/null && getent group libvirt-qemu >/dev/null \
+        || die "no libvirt-qemu user or group (run scripts/setup.sh)"
 }
 
 write_qemu_conf() {
@@ -95,13 +89,11 @@ write_qemu_conf() {
     cat > "$qemu_conf.pvgpu-new" <<EOF
 $marker
 # The previous file is in $state/qemu.conf.orig; \`libvirtd-env.sh stop\` puts it back.
-# No systemd, cgroup delegation, AppArmor or SELinux on these machines:
-# QEMU runs as root, without cgroups or a private /dev, and writes its
-# stdout/stderr to /var/log/libvirt/qemu/<domain>.log (no virtlogd).
-user = "root"
-group = "root"
-dynamic_ownership = 0
-remember_owner = 0
+# QEMU runs as Debian's default user and group (libvirt-qemu), which libvirt
+# gives access to what a domain uses (dynamic ownership, DAC). No systemd,
+# cgroup delegation, AppArmor or SELinux on these machines: no cgroups, no
+# private /dev, and QEMU writes its stdout/stderr to
+# /var/log/libvirt/qemu/<domain>.log (no virtlogd).
 security_driver = "none"
 cgroup_controllers = [ ]
 namespaces = [ ]
@@ -117,6 +109,16 @@ restore_qemu_conf() {
         say "restored $qemu_conf"
     elif [ -e "$state/qemu.conf.absent" ]; then
         rm -f "$qemu_conf" "$state/qemu.conf.absent"
+    fi
+}
+
+# As udev's default rules do (50-udev-default.rules: GROUP="kvm"), if only
+# for the group.
+fix_kvm_permissions() {
+    [ -c /dev/kvm ] || return 0
+    if [ "$(stat -c %G:%a /dev/kvm)" = root:600 ]; then
+        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+        say "gave /dev/kvm to group kvm (mode 0660), as udev would"
     fi
 }
 
@@ -227,7 +229,8 @@ start() {
 }
 
 start_daemon() {
-    ensure_accounts
+    check_accounts
+    fix_kvm_permissions
     write_qemu_conf
     write_libvirtd_conf
     local subreaper pid

@@ -5,12 +5,19 @@
 #   e2e.sh --qemu=PATH --hook=PATH --backend=PATH --pvgpuctl=PATH
 #          --subreaper=PATH --schema-dir=DIR --env-script=PATH --template=PATH
 #
-# Needs root. It (re)starts the system libvirtd through
-# scripts/libvirtd-env.sh with the hook of the build tree, and stops it at
-# the end (which also restores /etc/libvirt/qemu.conf). Test domains carry
-# the description below; leftovers of an earlier run are removed, a foreign
-# domain of the same name is never touched (the cases using it fail).
+# PVGPU_E2E_KEEP_LOGS=DIR keeps each case's log and the backend logs there.
+#
+# Needs root. It re-runs itself in a private mount namespace with empty
+# tmpfs mounts over /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/log/libvirt, /var/cache/libvirt, /run/pvgpu and /var/log/pvgpu, and
+# starts its own libvirtd there through scripts/libvirtd-env.sh with the
+# hook of the build tree: the machine's libvirt (daemon, sockets, domains,
+# configuration) is neither seen nor touched, and a running demo is no
+# concern. QEMU and the backend run as Debian's libvirt-qemu user (DAC).
 set -uo pipefail
+
+private_dirs=(/etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt
+              /var/cache/libvirt /run/pvgpu /var/log/pvgpu)
 
 marker_description="pvgpu end-to-end test domain"
 uri=qemu:///system
@@ -48,6 +55,39 @@ for tool in libvirtd virsh python3; do
     command -v "$tool" >/dev/null || { echo "Bail out! $tool not installed (run scripts/setup.sh)"; exit 1; }
 done
 
+# What the machine's own libvirt configuration looks like, seen from the
+# machine's mount namespace (PID 1's): the last case compares.
+host_libvirt_fingerprint() {
+    find /proc/1/root/etc/libvirt -printf '%P %y %s %m %U:%G %T@\n' 2>/dev/null | sort | sha256sum
+}
+
+if [ -z "${PVGPU_E2E_PRIVATE:-}" ]; then
+    command -v unshare >/dev/null || { echo "Bail out! unshare not installed (util-linux)"; exit 1; }
+    PVGPU_E2E_HOST_LIBVIRT=$(host_libvirt_fingerprint) PVGPU_E2E_PRIVATE=1 \
+        exec unshare --mount --propagation private -- bash "$0" "$@"
+    echo "Bail out! cannot enter a private mount namespace (unshare --mount)"
+    exit 1
+fi
+for dir in "${private_dirs[@]}"; do
+    [ -d "$dir" ] || continue    # not created: that would touch the machine
+    mount -t tmpfs -o mode=0755 pvgpu-e2e "$dir" \
+        || { echo "Bail out! cannot mount a private tmpfs on $dir"; exit 1; }
+done
+[ -d /etc/libvirt ] && mountpoint -q /etc/libvirt \
+    || { echo "Bail out! /etc/libvirt is not private (libvirt not installed?)"; exit 1; }
+# /dev/kvm as udev leaves it (group kvm, mode 0660; QEMU's user is in kvm),
+# in this namespace only: without udev it is root's alone here,
+# and libvirt, seeing KVM usable by root but not by QEMU's user, would probe
+# QEMU's capabilities again on every define (6 s each).
+if [ -c /dev/kvm ]; then
+    kvm_dir=/var/lib/libvirt/pvgpu-dev
+    mkdir -p "$kvm_dir" && mount -t tmpfs -o mode=0755 pvgpu-e2e "$kvm_dir" &&
+        mknod -m 0660 "$kvm_dir/kvm" c "$((16#$(stat -c %t /dev/kvm)))" "$((16#$(stat -c %T /dev/kvm)))" &&
+        chown root:kvm "$kvm_dir/kvm" && mount --bind "$kvm_dir/kvm" /dev/kvm \
+        || { echo "Bail out! cannot give /dev/kvm to group kvm in the private namespace"; exit 1; }
+fi
+export PVGPU_LIBVIRTD_STATE=/var/lib/libvirt/pvgpu-libvirtd-env
+
 backend=$(realpath "$backend")
 # Short: socket paths below it must stay under 108 bytes.
 work=$(mktemp -d /run/pvgpu-e2e.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
@@ -55,6 +95,10 @@ runtime=$work/run
 logs=$work/log
 sanitizer=$work/sanitizer
 mkdir -p "$runtime" "$logs" "$sanitizer" "$work/xml" "$work/cases"
+# QEMU and the backend run as libvirt-qemu: they reach the sockets below
+# $runtime, and the backend writes sanitizer reports.
+chmod 0755 "$work"
+chmod 1777 "$sanitizer"
 
 # What pvgpuctl (run here) and the hook (run by libvirt, through the
 # wrapper libvirtd-env.sh writes) both see.
@@ -317,6 +361,12 @@ case_start_runs_backend() {
     [ -S "$dir/device.sock" ] || fail "no device socket $dir/device.sock"
     [ -S "$dir/control.sock" ] || fail "no control socket $dir/control.sock"
     [ "$(backend_pids)" = "$pid" ] || fail "expected exactly one backend, found: $(backend_pids)"
+    # QEMU and its backend run as Debian's unprivileged QEMU user, not root.
+    local qemu_user
+    qemu_user=$(ps -o user= -p "$(qemu_pid_of win-vm)") || fail "no QEMU process"
+    [ "$qemu_user" = libvirt-qemu ] || fail "QEMU runs as $qemu_user, not libvirt-qemu"
+    [ "$(ps -o user= -p "$pid")" = libvirt-qemu ] \
+        || fail "backend runs as $(ps -o user= -p "$pid"), not libvirt-qemu"
     # The backend must not hold libvirt's hook pipes (it would hang virsh).
     local fd target
     for fd in 0 1 2; do
@@ -567,6 +617,17 @@ case_libvirtd_stops() {
         || fail "/etc/libvirt/qemu.conf not restored"
 }
 
+# The machine's libvirt saw nothing of all this: its configuration is as
+# before, and no test domain is known to its daemon (if one runs).
+case_host_libvirt_untouched() {
+    [ "$(host_libvirt_fingerprint)" = "$PVGPU_E2E_HOST_LIBVIRT" ] \
+        || fail "the machine's /etc/libvirt changed during the tests"
+    ! ls /proc/1/root/etc/libvirt/qemu/win-vm.xml /proc/1/root/etc/libvirt/qemu/plain-vm.xml 2>/dev/null \
+        || fail "a test domain is defined in the machine's libvirt"
+    ! grep -qF "$hook" /proc/1/root/etc/libvirt/hooks/qemu.d/pvgpu 2>/dev/null \
+        || fail "the machine's libvirt has the test hook"
+}
+
 # ------------------------------------------------------------------ runner
 
 cases=(
@@ -587,6 +648,7 @@ cases=(
     disable_removes_ours_only
     no_sanitizer_reports
     libvirtd_stops
+    host_libvirt_untouched
 )
 
 cleanup() {
@@ -602,6 +664,9 @@ cleanup() {
     for pid in $(pgrep -f -- "--control-socket=$runtime/"); do
         kill -KILL "$pid" 2>/dev/null
     done
+    if [ -n "${PVGPU_E2E_KEEP_LOGS:-}" ]; then
+        mkdir -p "$PVGPU_E2E_KEEP_LOGS" && cp -r "$work/cases" "$logs" "$PVGPU_E2E_KEEP_LOGS/"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -617,10 +682,12 @@ for name in "${cases[@]}"; do
     number=$((number + 1))
     log=$work/cases/$name.log
     libvirtd_log_start=$(log_size)
+    case_start=$SECONDS
     ( set -uo pipefail; "case_$name" ) > "$log" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
         echo "ok $number - ${name//_/ }"
+        echo "# took $((SECONDS - case_start)) s"
         grep '^# ' "$log"
     else
         failed=$((failed + 1))
