@@ -19,7 +19,7 @@ typedef struct _PvgpuEngine PvgpuEngine;
 typedef void (*PvgpuRaiseVectorFunc)(guint vector, gpointer user_data);
 
 typedef struct {
-    guint64 memory_budget;   /* bytes of resource pixels */
+    guint64 memory_budget;   /* see pvgpu_renderer_new() */
     guint32 display_width;   /* preferred mode written to the guest */
     guint32 display_height;
     guint32 poll_us;         /* polling window after work; 0: none */
