@@ -25,6 +25,8 @@ struct _PvgpuEngine {
     gint64 poll_us;
     gint64 poll_until;          /* end of the polling window; 0: closed */
     guint64 polled_batches;
+    gint64 slice_end;           /* this call's deadline */
+    guint64 slice_bytes_end;    /* ... and its bytes_touched limit */
 };
 
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
@@ -284,7 +286,21 @@ static PvgpuEngineStatus finish_batch(PvgpuEngine *e,
     return status;
 }
 
-/* One batch: one producer read, commands until *done reaches max_commands. */
+static void start_slice(PvgpuEngine *e)
+{
+    e->slice_end = g_get_monotonic_time() + PVGPU_ENGINE_SLICE_US;
+    e->slice_bytes_end = pvgpu_renderer_bytes_touched(e->renderer) +
+                         PVGPU_ENGINE_SLICE_BYTES;
+}
+
+static gboolean slice_over(const PvgpuEngine *e)
+{
+    return pvgpu_renderer_bytes_touched(e->renderer) >= e->slice_bytes_end ||
+           g_get_monotonic_time() >= e->slice_end;
+}
+
+/* One batch: one producer read, commands until *done reaches max_commands
+ * or the slice is over. */
 static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
                                    guint *done)
 {
@@ -315,7 +331,7 @@ static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
     while (e->consumer != producer) {
         guint64 index = e->consumer;
 
-        if (*done == max_commands) {
+        if (*done == max_commands || (*done > 0 && slice_over(e))) {
             return finish_batch(e, PVGPU_ENGINE_MORE);
         }
         hdr = (struct pvgpu_cmd_hdr){ 0 };
@@ -389,6 +405,7 @@ PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
 {
     guint done = 0;
 
+    start_slice(e);
     if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
         return PVGPU_ENGINE_MORE;
     }

@@ -35,6 +35,15 @@ typedef enum {
 #define PVGPU_ENGINE_BATCH_LIMIT 4096u
 
 /*
+ * What one call may cost besides the command limit: it ends (MORE) after
+ * the command that takes it past SLICE_US microseconds or past SLICE_BYTES
+ * bytes of pixels read and written, so that signals and sockets are
+ * served in between however expensive the ring's commands are.
+ */
+#define PVGPU_ENGINE_SLICE_US 10000
+#define PVGPU_ENGINE_SLICE_BYTES (64ull << 20)
+
+/*
  * shmem points at the whole shared memory, described by layout. Checks the
  * control region's layout block, takes consumer and fence_completed from it
  * (falling back to producer when they are inconsistent) and writes the

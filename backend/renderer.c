@@ -12,6 +12,7 @@ struct _PvgpuRenderer {
     GHashTable *resources; /* GUINT_TO_POINTER(id) -> PvgpuResource */
     guint64 budget;
     guint64 used;           /* charged: resources and the frame */
+    guint64 touched;        /* pixel bytes read and written */
 
     gboolean scanout_enabled;
     PvgpuScanout scanout;
@@ -125,6 +126,7 @@ guint32 pvgpu_renderer_create(PvgpuRenderer *r,
     res->image.pixels = pixels;
     res->cost = cost;
     r->used += cost;
+    r->touched += cost; /* zeroed, if only by the kernel */
     g_hash_table_insert(r->resources, GUINT_TO_POINTER(c->resource_id), res);
     return PVGPU_ERROR_NONE;
 }
@@ -185,6 +187,7 @@ guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
                heap + c->heap_offset + (guint64)n * c->stride, row_bytes);
     }
     *copied = (guint64)row_bytes * clip.height;
+    r->touched += 2 * *copied;
     return PVGPU_ERROR_NONE;
 }
 
@@ -211,6 +214,8 @@ guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
             row[x] = c->color;
         }
     }
+    r->touched += (guint64)clip.width * clip.height *
+                  PVGPU_FORMAT_BYTES_PER_PIXEL;
     return PVGPU_ERROR_NONE;
 }
 
@@ -246,6 +251,7 @@ guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
                               rect_detail(c->dst_x, c->dst_y));
     }
     row_bytes = (gsize)d.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    r->touched += 2 * (guint64)row_bytes * d.height;
     if (src == dst && d.y > s.y) {
         /* overlapping rows of one surface: copy bottom-up, like memmove */
         for (guint32 n = d.height; n-- > 0;) {
@@ -302,11 +308,12 @@ static void scanout_view(const PvgpuRenderer *r, PvgpuImage *view)
     view->height = r->scanout.rect.height;
 }
 
-static void copy_rows(const PvgpuImage *from, PvgpuImage *to,
-                      const struct pvgpu_rect *area)
+static void copy_rows(PvgpuRenderer *r, const PvgpuImage *from,
+                      PvgpuImage *to, const struct pvgpu_rect *area)
 {
     gsize row_bytes = (gsize)area->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
 
+    r->touched += 2 * (guint64)row_bytes * area->height;
     for (guint32 y = area->y; y < area->y + area->height; y++) {
         memcpy(pixel_at(to, area->x, y), pixel_at(from, area->x, y),
                row_bytes);
@@ -375,10 +382,10 @@ guint32 pvgpu_renderer_present(PvgpuRenderer *r,
             return err->code;
         }
         whole = (struct pvgpu_rect){ 0, 0, view.width, view.height };
-        copy_rows(&view, &r->frame, &whole);
+        copy_rows(r, &view, &r->frame, &whole);
     } else {
         /* outside the damage the shown frame stays as it was */
-        copy_rows(&view, &r->frame, &damage);
+        copy_rows(r, &view, &r->frame, &damage);
     }
     return PVGPU_ERROR_NONE;
 }
@@ -421,4 +428,9 @@ guint pvgpu_renderer_resource_count(const PvgpuRenderer *r)
 guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r)
 {
     return r->used;
+}
+
+guint64 pvgpu_renderer_bytes_touched(const PvgpuRenderer *r)
+{
+    return r->touched;
 }

@@ -86,6 +86,9 @@ const PvgpuImage *pvgpu_renderer_get_resource(const PvgpuRenderer *r,
 gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view);
 
 guint pvgpu_renderer_resource_count(const PvgpuRenderer *r);
+/* Pixel bytes read and written by all commands so far (a copy counts
+ * both sides): what the engine bounds each slice by. */
+guint64 pvgpu_renderer_bytes_touched(const PvgpuRenderer *r);
 /* Bytes charged against the budget: resources and the presented frame. */
 guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r);
 
