@@ -25,6 +25,7 @@ struct _PvgpuEngine {
     gint64 poll_us;
     gint64 poll_until;          /* end of the polling window; 0: closed */
     guint64 polled_batches;
+    gboolean resume_polling;    /* the last call ended in polling's wait */
     gint64 slice_end;           /* this call's deadline */
     guint64 slice_bytes_end;    /* ... and its bytes_touched limit */
 };
@@ -366,12 +367,16 @@ static inline void cpu_relax(void)
 /*
  * Re-reads the producer until the window closes or this call's slice ends.
  * Each pass reads the producer before the clock: a command published before
- * polling starts is found even when this thread runs late.
+ * polling starts is found even when this thread runs late. Every pass
+ * checks the slice, also after a batch: a guest that keeps publishing
+ * (even batches that run nothing, such as framing errors) must not hold
+ * the main loop.
  */
 static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
                                    guint *done)
 {
-    gint64 slice_end = g_get_monotonic_time() + e->poll_us;
+    gint64 slice_end = MIN(g_get_monotonic_time() + e->poll_us,
+                           e->slice_end);
 
     for (;;) {
         gint64 now;
@@ -387,14 +392,14 @@ static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
             if (*done > before) {
                 e->poll_until = g_get_monotonic_time() + e->poll_us;
             }
-            continue;
         }
         now = g_get_monotonic_time();
         if (now >= e->poll_until) {
             e->poll_until = 0;
             return PVGPU_ENGINE_IDLE;
         }
-        if (now >= slice_end) {
+        if (now >= slice_end || slice_over(e)) {
+            e->resume_polling = TRUE;
             return PVGPU_ENGINE_MORE;
         }
         cpu_relax();
@@ -403,20 +408,26 @@ static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
 
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
 {
+    gboolean resume_polling = e->resume_polling;
     guint done = 0;
 
     start_slice(e);
-    if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
-        return PVGPU_ENGINE_MORE;
-    }
-    if (e->poll_us == 0) {
-        return PVGPU_ENGINE_IDLE;
-    }
-    if (done > 0) {
-        e->poll_until = g_get_monotonic_time() + e->poll_us;
-    }
-    if (e->poll_until == 0) {
-        return PVGPU_ENGINE_IDLE;
+    e->resume_polling = FALSE;
+    /* a resumed wait runs a batch only for a new producer, as the wait
+     * itself does: a broken control region is reported once */
+    if (!resume_polling) {
+        if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
+            return PVGPU_ENGINE_MORE;
+        }
+        if (e->poll_us == 0) {
+            return PVGPU_ENGINE_IDLE;
+        }
+        if (done > 0) {
+            e->poll_until = g_get_monotonic_time() + e->poll_us;
+        }
+        if (e->poll_until == 0) {
+            return PVGPU_ENGINE_IDLE;
+        }
     }
     return poll_ring(e, max_commands, &done);
 }

@@ -62,10 +62,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuEngine, pvgpu_engine_free)
  * all. With poll_us set, a batch that ran commands opens a window of
  * poll_us microseconds in which the engine keeps re-reading the producer
  * and runs whatever is published, without waiting for a call (a doorbell);
- * every batch that runs commands restarts the window. One call spins for
- * at most poll_us microseconds (plus the commands' own time) and returns
- * MORE when the window is still open, so that the caller's main loop can
- * run in between.
+ * every batch that runs commands restarts the window. One call is one
+ * slice: it spins for at most poll_us microseconds, runs commands for at
+ * most PVGPU_ENGINE_SLICE_US / _BYTES (checked after every command and
+ * every pass of polling), and returns MORE when there is more to do or the
+ * window is still open, so that the caller's main loop can run in between.
+ * A call after MORE from polling's wait goes on waiting: it runs a batch
+ * only when the producer changed.
  */
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands);
 

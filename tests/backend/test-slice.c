@@ -66,6 +66,66 @@ static void test_slice_bounded_by_bytes(void **state)
     fake_device_free(d);
 }
 
+/* A guest that answers every ERROR interrupt with another producer out of
+ * range: each is a batch that runs no command. */
+typedef struct {
+    FakeDevice *d;
+    guint discards;
+    guint most;
+} DiscardChain;
+
+#define DISCARD_CHAIN_MOST 200000u
+
+static void bad_producer(DiscardChain *c)
+{
+    FakeDevice *d = c->d;
+
+    pvgpu_shared_store_release64(&d->ctrl->producer,
+                                 d->ctrl->consumer + d->layout.ring_size +
+                                 16);
+}
+
+static void on_raise_discard(guint vector, gpointer data)
+{
+    DiscardChain *c = data;
+
+    /* the FENCE that opened the polling window starts the chain */
+    if ((vector == PVGPU_VECTOR_ERROR || vector == PVGPU_VECTOR_FENCE) &&
+        c->discards < c->most) {
+        c->discards++;
+        bad_producer(c);
+    }
+}
+
+static void test_poll_ends_with_discards(void **state)
+{
+    PvgpuEngineConfig config = {
+        .memory_budget = FAKE_BUDGET,
+        .display_width = PVGPU_DEFAULT_DISPLAY_WIDTH,
+        .display_height = PVGPU_DEFAULT_DISPLAY_HEIGHT,
+        .poll_us = 1000,
+    };
+    DiscardChain c = { .most = DISCARD_CHAIN_MOST };
+    GError *error = NULL;
+
+    (void)state;
+    c.d = fake_device_new_detached();
+    c.d->engine = pvgpu_engine_new(c.d->mem, &c.d->layout, &config,
+                                   &c.d->counters, on_raise_discard, &c,
+                                   &error);
+    g_assert_no_error(error);
+    pvgpu_ring_writer_init(&c.d->writer, c.d->mem, &c.d->layout);
+    /* one command opens the polling window */
+    fake_fence(c.d, 1, PVGPU_FENCE_FLAG_IRQ);
+    pvgpu_ring_writer_publish(&c.d->writer);
+    pvgpu_engine_process(c.d->engine, PVGPU_ENGINE_BATCH_LIMIT);
+    /* a slice is 1 ms of polling: the chain would go on for seconds */
+    if (c.discards >= c.most) {
+        fail_msg("one call ran all %u discarded batches", c.discards);
+    }
+    fake_device_free(c.d);
+}
+
 /* ---- the real backend --------------------------------------------------- */
 
 #define SHMEM_SIZE (4ull << 20)
@@ -299,6 +359,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         PATH_TEST("/backend/slice/bounded-by-bytes",
                   test_slice_bounded_by_bytes, NULL, NULL),
+        PATH_TEST("/backend/slice/poll-ends-with-discards",
+                  test_poll_ends_with_discards, NULL, NULL),
         PATH_TEST("/backend/slice/sigterm-while-busy",
                   test_sigterm_while_busy, setup, teardown),
         PATH_TEST("/backend/slice/status-while-busy",
