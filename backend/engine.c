@@ -28,6 +28,7 @@ struct _PvgpuEngine {
     gboolean resume_polling;    /* the last call ended in polling's wait */
     gint64 slice_end;           /* this call's deadline */
     guint64 slice_bytes_end;    /* ... and its bytes_touched limit */
+    guint64 slice_touched_seen; /* bytes_touched at the last clock read */
 };
 
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
@@ -290,14 +291,26 @@ static PvgpuEngineStatus finish_batch(PvgpuEngine *e,
 static void start_slice(PvgpuEngine *e)
 {
     e->slice_end = g_get_monotonic_time() + PVGPU_ENGINE_SLICE_US;
-    e->slice_bytes_end = pvgpu_renderer_bytes_touched(e->renderer) +
-                         PVGPU_ENGINE_SLICE_BYTES;
+    e->slice_touched_seen = pvgpu_renderer_bytes_touched(e->renderer);
+    e->slice_bytes_end = e->slice_touched_seen + PVGPU_ENGINE_SLICE_BYTES;
 }
 
-static gboolean slice_over(const PvgpuEngine *e)
+/* Commands between two looks at the clock when none touches pixels: the
+ * clock costs more than a NOP, and 64 cheap commands take microseconds. */
+#define CLOCK_EVERY 64u
+
+static gboolean slice_over(PvgpuEngine *e, guint done)
 {
-    return pvgpu_renderer_bytes_touched(e->renderer) >= e->slice_bytes_end ||
-           g_get_monotonic_time() >= e->slice_end;
+    guint64 touched = pvgpu_renderer_bytes_touched(e->renderer);
+
+    if (touched >= e->slice_bytes_end) {
+        return TRUE;
+    }
+    if (touched == e->slice_touched_seen && done % CLOCK_EVERY != 0) {
+        return FALSE;
+    }
+    e->slice_touched_seen = touched;
+    return g_get_monotonic_time() >= e->slice_end;
 }
 
 /* One batch: one producer read, commands until *done reaches max_commands
@@ -332,7 +345,7 @@ static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
     while (e->consumer != producer) {
         guint64 index = e->consumer;
 
-        if (*done == max_commands || (*done > 0 && slice_over(e))) {
+        if (*done == max_commands || (*done > 0 && slice_over(e, *done))) {
             return finish_batch(e, PVGPU_ENGINE_MORE);
         }
         hdr = (struct pvgpu_cmd_hdr){ 0 };
@@ -398,7 +411,7 @@ static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
             e->poll_until = 0;
             return PVGPU_ENGINE_IDLE;
         }
-        if (now >= slice_end || slice_over(e)) {
+        if (now >= slice_end || slice_over(e, 0)) {
             e->resume_polling = TRUE;
             return PVGPU_ENGINE_MORE;
         }
