@@ -25,6 +25,10 @@ struct _PvgpuEngine {
     gint64 poll_us;
     gint64 poll_until;          /* end of the polling window; 0: closed */
     guint64 polled_batches;
+    gboolean resume_polling;    /* the last call ended in polling's wait */
+    gint64 slice_end;           /* this call's deadline */
+    guint64 slice_bytes_end;    /* ... and its bytes_touched limit */
+    guint64 slice_touched_seen; /* bytes_touched at the last clock read */
 };
 
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
@@ -284,7 +288,33 @@ static PvgpuEngineStatus finish_batch(PvgpuEngine *e,
     return status;
 }
 
-/* One batch: one producer read, commands until *done reaches max_commands. */
+static void start_slice(PvgpuEngine *e)
+{
+    e->slice_end = g_get_monotonic_time() + PVGPU_ENGINE_SLICE_US;
+    e->slice_touched_seen = pvgpu_renderer_bytes_touched(e->renderer);
+    e->slice_bytes_end = e->slice_touched_seen + PVGPU_ENGINE_SLICE_BYTES;
+}
+
+/* Commands between two looks at the clock when none touches pixels: the
+ * clock costs more than a NOP, and 64 cheap commands take microseconds. */
+#define CLOCK_EVERY 64u
+
+static gboolean slice_over(PvgpuEngine *e, guint done)
+{
+    guint64 touched = pvgpu_renderer_bytes_touched(e->renderer);
+
+    if (touched >= e->slice_bytes_end) {
+        return TRUE;
+    }
+    if (touched == e->slice_touched_seen && done % CLOCK_EVERY != 0) {
+        return FALSE;
+    }
+    e->slice_touched_seen = touched;
+    return g_get_monotonic_time() >= e->slice_end;
+}
+
+/* One batch: one producer read, commands until *done reaches max_commands
+ * or the slice is over. */
 static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
                                    guint *done)
 {
@@ -315,7 +345,7 @@ static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
     while (e->consumer != producer) {
         guint64 index = e->consumer;
 
-        if (*done == max_commands) {
+        if (*done == max_commands || (*done > 0 && slice_over(e, *done))) {
             return finish_batch(e, PVGPU_ENGINE_MORE);
         }
         hdr = (struct pvgpu_cmd_hdr){ 0 };
@@ -350,12 +380,16 @@ static inline void cpu_relax(void)
 /*
  * Re-reads the producer until the window closes or this call's slice ends.
  * Each pass reads the producer before the clock: a command published before
- * polling starts is found even when this thread runs late.
+ * polling starts is found even when this thread runs late. Every pass
+ * checks the slice, also after a batch: a guest that keeps publishing
+ * (even batches that run nothing, such as framing errors) must not hold
+ * the main loop.
  */
 static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
                                    guint *done)
 {
-    gint64 slice_end = g_get_monotonic_time() + e->poll_us;
+    gint64 slice_end = MIN(g_get_monotonic_time() + e->poll_us,
+                           e->slice_end);
 
     for (;;) {
         gint64 now;
@@ -371,14 +405,14 @@ static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
             if (*done > before) {
                 e->poll_until = g_get_monotonic_time() + e->poll_us;
             }
-            continue;
         }
         now = g_get_monotonic_time();
         if (now >= e->poll_until) {
             e->poll_until = 0;
             return PVGPU_ENGINE_IDLE;
         }
-        if (now >= slice_end) {
+        if (now >= slice_end || slice_over(e, 0)) {
+            e->resume_polling = TRUE;
             return PVGPU_ENGINE_MORE;
         }
         cpu_relax();
@@ -387,19 +421,26 @@ static PvgpuEngineStatus poll_ring(PvgpuEngine *e, guint max_commands,
 
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands)
 {
+    gboolean resume_polling = e->resume_polling;
     guint done = 0;
 
-    if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
-        return PVGPU_ENGINE_MORE;
-    }
-    if (e->poll_us == 0) {
-        return PVGPU_ENGINE_IDLE;
-    }
-    if (done > 0) {
-        e->poll_until = g_get_monotonic_time() + e->poll_us;
-    }
-    if (e->poll_until == 0) {
-        return PVGPU_ENGINE_IDLE;
+    start_slice(e);
+    e->resume_polling = FALSE;
+    /* a resumed wait runs a batch only for a new producer, as the wait
+     * itself does: a broken control region is reported once */
+    if (!resume_polling) {
+        if (run_batch(e, max_commands, &done) == PVGPU_ENGINE_MORE) {
+            return PVGPU_ENGINE_MORE;
+        }
+        if (e->poll_us == 0) {
+            return PVGPU_ENGINE_IDLE;
+        }
+        if (done > 0) {
+            e->poll_until = g_get_monotonic_time() + e->poll_us;
+        }
+        if (e->poll_until == 0) {
+            return PVGPU_ENGINE_IDLE;
+        }
     }
     return poll_ring(e, max_commands, &done);
 }

@@ -19,7 +19,7 @@ typedef struct _PvgpuEngine PvgpuEngine;
 typedef void (*PvgpuRaiseVectorFunc)(guint vector, gpointer user_data);
 
 typedef struct {
-    guint64 memory_budget;   /* bytes of resource pixels */
+    guint64 memory_budget;   /* see pvgpu_renderer_new() */
     guint32 display_width;   /* preferred mode written to the guest */
     guint32 display_height;
     guint32 poll_us;         /* polling window after work; 0: none */
@@ -33,6 +33,15 @@ typedef enum {
 
 /* Commands one call runs before it yields to the main loop. */
 #define PVGPU_ENGINE_BATCH_LIMIT 4096u
+
+/*
+ * What one call may cost besides the command limit: it ends (MORE) after
+ * the command that takes it past SLICE_US microseconds or past SLICE_BYTES
+ * bytes of pixels read and written, so that signals and sockets are
+ * served in between however expensive the ring's commands are.
+ */
+#define PVGPU_ENGINE_SLICE_US 10000
+#define PVGPU_ENGINE_SLICE_BYTES (64ull << 20)
 
 /*
  * shmem points at the whole shared memory, described by layout. Checks the
@@ -53,10 +62,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuEngine, pvgpu_engine_free)
  * all. With poll_us set, a batch that ran commands opens a window of
  * poll_us microseconds in which the engine keeps re-reading the producer
  * and runs whatever is published, without waiting for a call (a doorbell);
- * every batch that runs commands restarts the window. One call spins for
- * at most poll_us microseconds (plus the commands' own time) and returns
- * MORE when the window is still open, so that the caller's main loop can
- * run in between.
+ * every batch that runs commands restarts the window. One call is one
+ * slice: it spins for at most poll_us microseconds, runs commands for at
+ * most PVGPU_ENGINE_SLICE_US / _BYTES (checked after every command and
+ * every pass of polling), and returns MORE when there is more to do or the
+ * window is still open, so that the caller's main loop can run in between.
+ * A call after MORE from polling's wait goes on waiting: it runs a batch
+ * only when the producer changed.
  */
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands);
 

@@ -5,13 +5,14 @@
 
 typedef struct {
     PvgpuImage image;
-    gsize bytes;
+    guint64 cost; /* charged against the budget */
 } PvgpuResource;
 
 struct _PvgpuRenderer {
     GHashTable *resources; /* GUINT_TO_POINTER(id) -> PvgpuResource */
     guint64 budget;
-    guint64 used;
+    guint64 used;           /* charged: resources and the frame */
+    guint64 touched;        /* pixel bytes read and written */
 
     gboolean scanout_enabled;
     PvgpuScanout scanout;
@@ -19,6 +20,7 @@ struct _PvgpuRenderer {
 
     gboolean has_frame;
     PvgpuImage frame;       /* owned pixels, tightly packed */
+    guint64 frame_cost;
     guint64 frame_serial;   /* scanout_serial the frame was taken from */
 };
 
@@ -26,6 +28,28 @@ struct _PvgpuRenderer {
 static guint64 rect_detail(guint32 x, guint32 y)
 {
     return ((guint64)x << 32) | y;
+}
+
+/* glibc serves allocations from this size on with mmap(), in whole pages */
+#define MMAP_THRESHOLD (128u * 1024u)
+#define PAGE_BYTES 4096u
+#define CHUNK_BYTES 64u
+
+guint64 pvgpu_renderer_alloc_cost(guint32 width, guint32 height)
+{
+    guint64 bytes = (guint64)width * height;
+    guint64 unit;
+
+    if (height != 0 && bytes / height != width) {
+        return G_MAXUINT64;
+    }
+    if (bytes > (G_MAXUINT64 - PAGE_BYTES - PVGPU_RENDERER_ALLOC_OVERHEAD) /
+                    PVGPU_FORMAT_BYTES_PER_PIXEL) {
+        return G_MAXUINT64;
+    }
+    bytes *= PVGPU_FORMAT_BYTES_PER_PIXEL;
+    unit = bytes >= MMAP_THRESHOLD ? PAGE_BYTES : CHUNK_BYTES;
+    return (bytes + unit - 1) / unit * unit + PVGPU_RENDERER_ALLOC_OVERHEAD;
 }
 
 static void resource_free(gpointer data)
@@ -67,28 +91,32 @@ static guint8 *pixel_at(const PvgpuImage *img, guint32 x, guint32 y)
            (gsize)x * PVGPU_FORMAT_BYTES_PER_PIXEL;
 }
 
+/* FALSE when cost does not fit beside what is charged already. */
+static gboolean fits(const PvgpuRenderer *r, guint64 cost)
+{
+    return cost <= r->budget && r->used <= r->budget - cost;
+}
+
 guint32 pvgpu_renderer_create(PvgpuRenderer *r,
                               const struct pvgpu_cmd_resource_create_2d *c,
                               struct pvgpu_cmd_error *err)
 {
+    guint64 cost = pvgpu_renderer_alloc_cost(c->width, c->height);
     PvgpuResource *res;
-    gsize bytes;
     guint8 *pixels;
 
     if (lookup(r, c->resource_id) != NULL) {
         return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_EXISTS,
                               c->resource_id);
     }
-    if (!g_size_checked_mul(&bytes, c->width, c->height) ||
-        !g_size_checked_mul(&bytes, bytes, PVGPU_FORMAT_BYTES_PER_PIXEL)) {
-        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, G_MAXUINT64);
+    if (!fits(r, cost) ||
+        g_hash_table_size(r->resources) >= PVGPU_RENDERER_MAX_RESOURCES) {
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
     }
-    if (bytes > r->budget - r->used) {
-        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
-    }
-    pixels = g_try_malloc0(bytes);
+    pixels = g_try_malloc0((gsize)c->width * c->height *
+                           PVGPU_FORMAT_BYTES_PER_PIXEL);
     if (pixels == NULL) {
-        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
+        return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
     }
     res = g_new0(PvgpuResource, 1);
     res->image.format = c->format;
@@ -96,8 +124,9 @@ guint32 pvgpu_renderer_create(PvgpuRenderer *r,
     res->image.height = c->height;
     res->image.stride = (gsize)c->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
     res->image.pixels = pixels;
-    res->bytes = bytes;
-    r->used += bytes;
+    res->cost = cost;
+    r->used += cost;
+    r->touched += cost; /* zeroed, if only by the kernel */
     g_hash_table_insert(r->resources, GUINT_TO_POINTER(c->resource_id), res);
     return PVGPU_ERROR_NONE;
 }
@@ -122,7 +151,7 @@ guint32 pvgpu_renderer_destroy(PvgpuRenderer *r,
     if (r->scanout_enabled && r->scanout.resource_id == c->resource_id) {
         disable_scanout(r);
     }
-    r->used -= res->bytes;
+    r->used -= res->cost;
     g_hash_table_remove(r->resources, GUINT_TO_POINTER(c->resource_id));
     return PVGPU_ERROR_NONE;
 }
@@ -158,6 +187,7 @@ guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
                heap + c->heap_offset + (guint64)n * c->stride, row_bytes);
     }
     *copied = (guint64)row_bytes * clip.height;
+    r->touched += 2 * *copied;
     return PVGPU_ERROR_NONE;
 }
 
@@ -184,6 +214,8 @@ guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
             row[x] = c->color;
         }
     }
+    r->touched += (guint64)clip.width * clip.height *
+                  PVGPU_FORMAT_BYTES_PER_PIXEL;
     return PVGPU_ERROR_NONE;
 }
 
@@ -219,6 +251,7 @@ guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
                               rect_detail(c->dst_x, c->dst_y));
     }
     row_bytes = (gsize)d.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    r->touched += 2 * (guint64)row_bytes * d.height;
     if (src == dst && d.y > s.y) {
         /* overlapping rows of one surface: copy bottom-up, like memmove */
         for (guint32 n = d.height; n-- > 0;) {
@@ -275,15 +308,55 @@ static void scanout_view(const PvgpuRenderer *r, PvgpuImage *view)
     view->height = r->scanout.rect.height;
 }
 
-static void copy_rows(const PvgpuImage *from, PvgpuImage *to,
-                      const struct pvgpu_rect *area)
+static void copy_rows(PvgpuRenderer *r, const PvgpuImage *from,
+                      PvgpuImage *to, const struct pvgpu_rect *area)
 {
     gsize row_bytes = (gsize)area->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
 
+    r->touched += 2 * (guint64)row_bytes * area->height;
     for (guint32 y = area->y; y < area->y + area->height; y++) {
         memcpy(pixel_at(to, area->x, y), pixel_at(from, area->x, y),
                row_bytes);
     }
+}
+
+static void drop_frame(PvgpuRenderer *r)
+{
+    g_free(r->frame.pixels);
+    memset(&r->frame, 0, sizeof(r->frame));
+    r->used -= r->frame_cost;
+    r->frame_cost = 0;
+    r->has_frame = FALSE;
+}
+
+/* A frame of view's size replaces the old one, which goes first: old and
+ * new together may not fit. FALSE (no frame then) when the new one does
+ * not fit the budget. */
+static gboolean new_frame(PvgpuRenderer *r, const PvgpuImage *view,
+                          struct pvgpu_cmd_error *err)
+{
+    guint64 cost = pvgpu_renderer_alloc_cost(view->width, view->height);
+    guint8 *pixels;
+
+    drop_frame(r);
+    if (!fits(r, cost)) {
+        pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
+        return FALSE;
+    }
+    pixels = g_try_malloc((gsize)view->width * view->height *
+                          PVGPU_FORMAT_BYTES_PER_PIXEL);
+    if (pixels == NULL) {
+        pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
+        return FALSE;
+    }
+    r->frame = *view;
+    r->frame.stride = (gsize)view->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
+    r->frame.pixels = pixels;
+    r->frame_cost = cost;
+    r->used += cost;
+    r->frame_serial = r->scanout_serial;
+    r->has_frame = TRUE;
+    return TRUE;
 }
 
 guint32 pvgpu_renderer_present(PvgpuRenderer *r,
@@ -305,24 +378,14 @@ guint32 pvgpu_renderer_present(PvgpuRenderer *r,
     }
     same_source = r->has_frame && r->frame_serial == r->scanout_serial;
     if (!same_source) {
-        gsize bytes = (gsize)view.width * view.height *
-                      PVGPU_FORMAT_BYTES_PER_PIXEL;
-        guint8 *pixels = g_try_malloc(bytes);
-
-        if (pixels == NULL) {
-            return pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, bytes);
+        if (!new_frame(r, &view, err)) {
+            return err->code;
         }
-        g_free(r->frame.pixels);
-        r->frame = view;
-        r->frame.stride = (gsize)view.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-        r->frame.pixels = pixels;
-        r->frame_serial = r->scanout_serial;
-        r->has_frame = TRUE;
         whole = (struct pvgpu_rect){ 0, 0, view.width, view.height };
-        copy_rows(&view, &r->frame, &whole);
+        copy_rows(r, &view, &r->frame, &whole);
     } else {
         /* outside the damage the shown frame stays as it was */
-        copy_rows(&view, &r->frame, &damage);
+        copy_rows(r, &view, &r->frame, &damage);
     }
     return PVGPU_ERROR_NONE;
 }
@@ -365,4 +428,9 @@ guint pvgpu_renderer_resource_count(const PvgpuRenderer *r)
 guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r)
 {
     return r->used;
+}
+
+guint64 pvgpu_renderer_bytes_touched(const PvgpuRenderer *r)
+{
+    return r->touched;
 }

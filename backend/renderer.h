@@ -22,6 +22,25 @@ typedef struct {
     struct pvgpu_rect rect; /* part of the resource shown, already clipped */
 } PvgpuScanout;
 
+/*
+ * What the budget charges for each allocation (a resource, the presented
+ * frame) besides its pixels: the bookkeeping struct, the hash table slot
+ * and the allocator's headers. Without it a guest could make millions of
+ * 1x1 resources whose pixels are nearly free but whose overhead is not.
+ */
+#define PVGPU_RENDERER_ALLOC_OVERHEAD 256u
+/* Resources one renderer holds at most, whatever the budget. */
+#define PVGPU_RENDERER_MAX_RESOURCES 65536u
+
+/*
+ * Bytes charged against the budget for width x height pixels: the pixels
+ * rounded up to the allocator's granularity, plus the overhead above.
+ * G_MAXUINT64 when the size overflows.
+ */
+guint64 pvgpu_renderer_alloc_cost(guint32 width, guint32 height);
+
+/* memory_budget: bytes that resources and the presented frame may be
+ * charged in all (see pvgpu_renderer_alloc_cost()). */
 PvgpuRenderer *pvgpu_renderer_new(guint64 memory_budget);
 void pvgpu_renderer_free(PvgpuRenderer *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuRenderer, pvgpu_renderer_free)
@@ -46,7 +65,8 @@ guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
 guint32 pvgpu_renderer_set_scanout(PvgpuRenderer *r,
                                    const struct pvgpu_cmd_set_scanout *c,
                                    struct pvgpu_cmd_error *err);
-/* Keeps a copy of the scanout as the presented frame. */
+/* Keeps a copy of the scanout as the presented frame, charged against the
+ * budget; OUT_OF_MEMORY when it does not fit (there is no frame then). */
 guint32 pvgpu_renderer_present(PvgpuRenderer *r,
                                const struct pvgpu_cmd_present *c,
                                struct pvgpu_cmd_error *err);
@@ -66,6 +86,10 @@ const PvgpuImage *pvgpu_renderer_get_resource(const PvgpuRenderer *r,
 gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view);
 
 guint pvgpu_renderer_resource_count(const PvgpuRenderer *r);
+/* Pixel bytes read and written by all commands so far (a copy counts
+ * both sides): what the engine bounds each slice by. */
+guint64 pvgpu_renderer_bytes_touched(const PvgpuRenderer *r);
+/* Bytes charged against the budget: resources and the presented frame. */
 guint64 pvgpu_renderer_resource_bytes(const PvgpuRenderer *r);
 
 #endif

@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-gboolean pvgpu_shmem_map_fd(int fd, guint64 shmem_size, PvgpuShmem *out,
-                            GError **error)
+#include "fd-check.h"
+
+/* require_seal: the fd came from the peer, which must not be able to
+ * shrink it; an object opened by name cannot carry seals at all. */
+static gboolean map(int fd, guint64 shmem_size, gboolean require_seal,
+                    PvgpuShmem *out, GError **error)
 {
     struct stat st;
     void *base;
@@ -22,6 +26,9 @@ gboolean pvgpu_shmem_map_fd(int fd, guint64 shmem_size, PvgpuShmem *out,
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "shared-memory size %" G_GUINT64_FORMAT " refused: %s",
                     shmem_size, pvgpu_codec_strerror(ret));
+        return FALSE;
+    }
+    if (require_seal && !pvgpu_fd_check_sealed(fd, error)) {
         return FALSE;
     }
     if (fstat(fd, &st) < 0) {
@@ -50,6 +57,12 @@ gboolean pvgpu_shmem_map_fd(int fd, guint64 shmem_size, PvgpuShmem *out,
     return TRUE;
 }
 
+gboolean pvgpu_shmem_map_fd(int fd, guint64 shmem_size, PvgpuShmem *out,
+                            GError **error)
+{
+    return map(fd, shmem_size, TRUE, out, error);
+}
+
 gboolean pvgpu_shmem_map_name(const char *name, guint64 shmem_size,
                               PvgpuShmem *out, GError **error)
 {
@@ -70,7 +83,7 @@ gboolean pvgpu_shmem_map_name(const char *name, guint64 shmem_size,
                     g_strerror(errno));
         return FALSE;
     }
-    ok = pvgpu_shmem_map_fd(fd, shmem_size, out, error);
+    ok = map(fd, shmem_size, FALSE, out, error);
     close(fd);
     if (!ok) {
         g_prefix_error(error, "shared memory \"%s\": ", name);

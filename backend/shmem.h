@@ -12,11 +12,13 @@ typedef struct {
     struct pvgpu_layout layout; /* computed from the size, never read back */
 } PvgpuShmem;
 
-/* Maps fd, whose size must equal shmem_size. Does not close fd. */
+/* Maps fd, whose size must equal shmem_size and which must be sealed
+ * against shrinking (F_SEAL_SHRINK). Does not close fd. */
 gboolean pvgpu_shmem_map_fd(int fd, guint64 shmem_size, PvgpuShmem *out,
                             GError **error);
 
-/* Opens an existing POSIX shared-memory object: "/name", no other '/'. */
+/* Opens an existing POSIX shared-memory object: "/name", no other '/'.
+ * Such objects cannot be sealed (see README.md, Known limitations). */
 gboolean pvgpu_shmem_map_name(const char *name, guint64 shmem_size,
                               PvgpuShmem *out, GError **error);
 

@@ -15,7 +15,7 @@ static int setup(void **state)
 
 static int setup_small_budget(void **state)
 {
-    *state = fake_device_new(64 * 64 * 4);
+    *state = fake_device_new(pvgpu_renderer_alloc_cost(64, 64));
     return 0;
 }
 
@@ -90,7 +90,7 @@ static void test_create_ok(void **state)
     assert_int_equal(pvgpu_renderer_resource_count(fake_device_renderer(d)),
                      1);
     assert_int_equal(pvgpu_renderer_resource_bytes(fake_device_renderer(d)),
-                     16 * 8 * 4);
+                     pvgpu_renderer_alloc_cost(16, 8));
 }
 
 static void test_create_id_zero(void **state)
@@ -136,15 +136,16 @@ static void test_create_bad_dimensions(void **state)
 
 static void test_create_over_budget(void **state)
 {
-    FakeDevice *d = *state; /* budget: 64x64 pixels */
+    FakeDevice *d = *state; /* budget: one 64x64 resource */
     guint32 id;
 
     fake_create(d, 1, BGRA, 64, 32);
     id = fake_create(d, 2, BGRA, 64, 33);
-    assert_run_refuses(d, id, PVGPU_ERROR_OUT_OF_MEMORY, 64 * 33 * 4);
+    assert_run_refuses(d, id, PVGPU_ERROR_OUT_OF_MEMORY,
+                       pvgpu_renderer_alloc_cost(64, 33));
     assert_null(resource(d, 2));
     assert_int_equal(pvgpu_renderer_resource_bytes(fake_device_renderer(d)),
-                     64 * 32 * 4);
+                     pvgpu_renderer_alloc_cost(64, 32));
 }
 
 static void test_create_huge_over_budget(void **state)
@@ -156,7 +157,8 @@ static void test_create_huge_over_budget(void **state)
     fake_device_run(d);
     /* refused by the budget, before any allocation is tried */
     assert_refused(d, id, PVGPU_ERROR_OUT_OF_MEMORY,
-                   (guint64)PVGPU_MAX_DIMENSION * PVGPU_MAX_DIMENSION * 4);
+                   pvgpu_renderer_alloc_cost(PVGPU_MAX_DIMENSION,
+                                             PVGPU_MAX_DIMENSION));
 }
 
 static void test_destroy_frees_budget(void **state)

@@ -78,6 +78,7 @@ static int make_memfd(guint64 size)
 
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, (off_t)size), 0);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
     if (pvgpu_layout_compute(size, &layout) == PVGPU_CODEC_OK) {
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         assert_true(p != MAP_FAILED);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "renderer.h"
 
 #define SHMEM_SIZE (4ull << 20)
 
@@ -426,7 +427,9 @@ static void test_serve_memfd(void **state)
     assert_int_equal(counter(st, "irqs_sent"), 2);
     assert_int_equal(counter(st, "errors"), 0);
     assert_int_equal(counter(st, "resources"), 1);
-    assert_int_equal(counter(st, "resource_bytes"), 64 * 48 * 4);
+    /* the resource and its presented frame */
+    assert_int_equal(counter(st, "resource_bytes"),
+                     2 * pvgpu_renderer_alloc_cost(64, 48));
     assert_true(json_object_get_null_member(st, "last_error"));
     scanout = json_object_get_object_member(st, "scanout");
     assert_int_equal(json_object_get_int_member(scanout, "resource"), 1);
