@@ -26,6 +26,8 @@ typedef struct {
     PvgpuControlServer *control;
     PvgpuControlHandler control_handler;
     PvgpuDeviceConn *conn;
+    PvgpuDeviceConnSetup conn_setup;
+    PvgpuLogLimit conn_log_limit;
     PvgpuCounters counters;
     guint64 generation;
     GMainLoop *loop;
@@ -49,8 +51,7 @@ static void on_conn_closed(PvgpuDeviceConn *conn, gpointer data)
 
 static void serve(Backend *b, int fd)
 {
-    b->conn = pvgpu_device_conn_new(fd, &b->config, &b->counters,
-                                    &b->generation, on_conn_closed, b);
+    b->conn = pvgpu_device_conn_new(fd, &b->conn_setup, "the device");
 }
 
 static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data);
@@ -265,6 +266,15 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
     guint sigterm, sigint;
     int ret;
 
+    b.conn_setup = (PvgpuDeviceConnSetup){
+        .engine = &b.config,
+        .counters = &b.counters,
+        .generation = &b.generation,
+        .handshake_timeout_ms = opts->handshake_timeout_ms,
+        .log_limit = &b.conn_log_limit,
+        .closed = on_conn_closed,
+        .user_data = &b,
+    };
     b.loop = g_main_loop_new(NULL, FALSE);
     ret = set_up(&b);
     if (ret != PVGPU_EXIT_OK) {

@@ -111,6 +111,31 @@ gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error)
     return TRUE;
 }
 
+gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
+                                GError **error)
+{
+    guint64 value;
+    char *end;
+
+    if (!g_ascii_isdigit(text[0])) {
+        USAGE_ERROR(error, "\"%s\" is not a number of milliseconds", text);
+        return FALSE;
+    }
+    errno = 0;
+    value = g_ascii_strtoull(text, &end, 10);
+    if (*end != '\0') {
+        USAGE_ERROR(error, "\"%s\" is not a number of milliseconds", text);
+        return FALSE;
+    }
+    if (errno != 0 || value < 1 || value > PVGPU_MAX_HANDSHAKE_TIMEOUT_MS) {
+        USAGE_ERROR(error, "%s is outside 1..%u milliseconds", text,
+                    PVGPU_MAX_HANDSHAKE_TIMEOUT_MS);
+        return FALSE;
+    }
+    *out = (guint32)value;
+    return TRUE;
+}
+
 static const char summary[] =
     "Executes the command ring of a QEMU pvgpu device: maps the device's\n"
     "shared memory, runs its 2D commands on the CPU and raises its\n"
@@ -129,6 +154,14 @@ static const char description[] =
     "  serves N if it is connected and exits once that device goes.\n"
     "  --memory-budget takes bytes with K, M, G or T suffixes (x1024).\n"
     "  The pidfile is written once the sockets listen and removed at exit.\n"
+    "\n"
+    "Connections:\n"
+    "  Up to 4 connections may be waiting for their HANDSHAKE at once;\n"
+    "  one that has not sent a complete HANDSHAKE after\n"
+    "  --handshake-timeout-ms=N (1..600000, default 2000) is closed. The\n"
+    "  first to complete it becomes the device and the other waiting ones\n"
+    "  are closed. While a device is served, new connections are closed at\n"
+    "  once, unless the device has hung up (a reset device reconnecting).\n"
     "\n"
     "Polling:\n"
     "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
@@ -169,6 +202,7 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     g_autofree gchar *budget = NULL;
     g_autofree gchar *display = NULL;
     g_autofree gchar *poll_us = NULL;
+    g_autofree gchar *handshake_timeout = NULL;
     gint fd = G_MININT;
     GOptionEntry entries[] = {
         { "socket-path", 0, 0, G_OPTION_ARG_FILENAME, &opts->socket_path,
@@ -184,6 +218,10 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
           "Preferred display mode (default 1024x768)", "WxH" },
         { "poll-us", 0, 0, G_OPTION_ARG_STRING, &poll_us,
           "Poll the ring for N microseconds after work (default 0, off)",
+          "N" },
+        { "handshake-timeout-ms", 0, 0, G_OPTION_ARG_STRING,
+          &handshake_timeout,
+          "Close connections without a HANDSHAKE after N ms (default 2000)",
           "N" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
@@ -202,6 +240,7 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     opts->memory_budget = PVGPU_DEFAULT_MEMORY_BUDGET;
     opts->display_width = PVGPU_DEFAULT_DISPLAY_WIDTH;
     opts->display_height = PVGPU_DEFAULT_DISPLAY_HEIGHT;
+    opts->handshake_timeout_ms = PVGPU_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
     ctx = g_option_context_new("--socket-path=PATH | --fd=N");
     g_option_context_set_summary(ctx, summary);
@@ -256,6 +295,12 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     if (poll_us != NULL &&
         !pvgpu_parse_poll_us(poll_us, &opts->poll_us, error)) {
         g_prefix_error(error, "--poll-us: ");
+        return FALSE;
+    }
+    if (handshake_timeout != NULL &&
+        !pvgpu_parse_timeout_ms(handshake_timeout,
+                                &opts->handshake_timeout_ms, error)) {
+        g_prefix_error(error, "--handshake-timeout-ms: ");
         return FALSE;
     }
     return TRUE;

@@ -15,6 +15,8 @@ enum {
 
 #define PVGPU_DEFAULT_MEMORY_BUDGET (512ull << 20)
 #define PVGPU_MAX_POLL_US 10000u
+#define PVGPU_DEFAULT_HANDSHAKE_TIMEOUT_MS 2000u
+#define PVGPU_MAX_HANDSHAKE_TIMEOUT_MS 600000u
 
 typedef struct {
     gchar *socket_path;
@@ -25,6 +27,7 @@ typedef struct {
     guint32 display_width;
     guint32 display_height;
     guint32 poll_us;        /* 0: no polling */
+    guint32 handshake_timeout_ms;
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;
@@ -43,6 +46,11 @@ gboolean pvgpu_parse_size(const char *text, guint64 *out, GError **error);
 
 /* Microseconds of polling: decimal digits only, 0..PVGPU_MAX_POLL_US. */
 gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error);
+
+/* Milliseconds a connection may take for its HANDSHAKE: decimal digits
+ * only, 1..PVGPU_MAX_HANDSHAKE_TIMEOUT_MS. */
+gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
+                                GError **error);
 
 /* "1024x768", each side 1..16384. */
 gboolean pvgpu_parse_display(const char *text, guint32 *width,

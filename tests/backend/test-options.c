@@ -191,6 +191,35 @@ static void test_poll_us_option_refused(void **state)
     }
 }
 
+static void test_handshake_timeout_option(void **state)
+{
+    static const char *const bad[] = {
+        "--handshake-timeout-ms=0", "--handshake-timeout-ms=600001",
+        "--handshake-timeout-ms=", "--handshake-timeout-ms=-5",
+        "--handshake-timeout-ms=2s", "--handshake-timeout-ms=99999999999999999999",
+    };
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_int_equal(opts.handshake_timeout_ms, 2000);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--handshake-timeout-ms=150",
+                      NULL));
+    assert_int_equal(opts.handshake_timeout_ms, 150);
+    pvgpu_options_clear(&opts);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        assert_true(g_str_has_prefix(error->message,
+                                     "--handshake-timeout-ms: "));
+        g_error_free(error);
+        pvgpu_options_clear(&opts);
+    }
+}
+
 static void test_both_sockets(void **state)
 {
     PvgpuOptions opts;
@@ -267,6 +296,8 @@ int main(void)
         P("/backend/options/poll-us-option-refused",
           test_poll_us_option_refused),
         P("/backend/options/defaults", test_defaults),
+        P("/backend/options/handshake-timeout",
+          test_handshake_timeout_option),
         P("/backend/options/both-sockets", test_both_sockets),
         P("/backend/options/no-socket", test_no_socket),
         P("/backend/options/zero-budget", test_zero_budget),
