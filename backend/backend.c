@@ -16,6 +16,10 @@
 /* Pause after an accept() failure such as EMFILE, instead of spinning. */
 #define ACCEPT_RETRY_MS 1000
 
+/* Connections that may wait for their HANDSHAKE at once: a peer that
+ * connects and stays silent cannot keep the real device out. */
+#define PENDING_SLOTS 4u
+
 typedef struct {
     const PvgpuOptions *opts;
     PvgpuEngineConfig config;
@@ -25,7 +29,8 @@ typedef struct {
     PvgpuSocketFile control_file;
     PvgpuControlServer *control;
     PvgpuControlHandler control_handler;
-    PvgpuDeviceConn *conn;
+    PvgpuDeviceConn *conn;  /* the device served; NULL before a handshake */
+    GPtrArray *pending;     /* connections waiting for their HANDSHAKE */
     PvgpuDeviceConnSetup conn_setup;
     PvgpuLogLimit conn_log_limit;
     PvgpuCounters counters;
@@ -39,19 +44,48 @@ static void on_conn_closed(PvgpuDeviceConn *conn, gpointer data)
 {
     Backend *b = data;
 
-    g_assert(conn == b->conn);
+    if (conn == b->conn) {
+        b->conn = NULL;
+    } else {
+        g_assert(g_ptr_array_remove_fast(b->pending, conn));
+    }
     pvgpu_device_conn_free(conn);
-    b->conn = NULL;
-    if (b->listen_fd < 0) {
+    if (b->listen_fd < 0 && b->conn == NULL && b->pending->len == 0) {
         g_message("the device of the inherited connection went away; "
                   "exiting");
         g_main_loop_quit(b->loop);
     }
 }
 
-static void serve(Backend *b, int fd)
+/* The first waiting connection to complete its handshake is the device;
+ * the others are closed, so a device never waits beside another. */
+static void on_conn_ready(PvgpuDeviceConn *conn, gpointer data)
 {
-    b->conn = pvgpu_device_conn_new(fd, &b->conn_setup, "the device");
+    Backend *b = data;
+
+    g_assert(b->conn == NULL);
+    g_assert(g_ptr_array_remove_fast(b->pending, conn));
+    b->conn = conn;
+    while (b->pending->len > 0) {
+        pvgpu_device_conn_close(g_ptr_array_index(b->pending, 0),
+                                "another connection completed its "
+                                "handshake first");
+    }
+}
+
+static void serve(Backend *b, int fd, const char *peer)
+{
+    g_ptr_array_add(b->pending,
+                    pvgpu_device_conn_new(fd, &b->conn_setup, peer));
+}
+
+/* Closes a connection just accepted, with a line any peer may cause. */
+static void refuse(Backend *b, int client, const char *why)
+{
+    if (pvgpu_log_limit_allow(&b->conn_log_limit, g_get_monotonic_time())) {
+        g_warning("refusing a device connection: %s", why);
+    }
+    close(client);
 }
 
 static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data);
@@ -96,13 +130,19 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
     }
     if (b->conn != NULL) {
         /* the device retries with backoff; it gets served once we are free */
-        g_warning("refusing a second device connection: one device is "
-                  "served at a time");
-        close(client);
+        refuse(b, client, "one device is served at a time");
+        return G_SOURCE_CONTINUE;
+    }
+    if (b->pending->len >= PENDING_SLOTS) {
+        g_autofree gchar *why = g_strdup_printf(
+            "all %u connections waiting for a handshake are taken",
+            PENDING_SLOTS);
+
+        refuse(b, client, why);
         return G_SOURCE_CONTINUE;
     }
     g_message("device connected");
-    serve(b, client);
+    serve(b, client, "the device");
     return G_SOURCE_CONTINUE;
 }
 
@@ -135,7 +175,7 @@ static void get_status(gpointer data, PvgpuStatus *st)
                                   : NULL;
     PvgpuScanout scanout;
 
-    st->connected = b->conn != NULL;
+    st->connected = b->conn != NULL || b->pending->len > 0;
     st->ready = b->conn != NULL && pvgpu_device_conn_is_ready(b->conn);
     st->features = b->conn ? pvgpu_device_conn_get_features(b->conn) : 0;
     st->shmem_size = b->conn ? pvgpu_device_conn_get_shmem_size(b->conn) : 0;
@@ -193,7 +233,7 @@ static int set_up(Backend *b)
         } else {
             g_message("serving the device connected on descriptor %d",
                       b->opts->fd);
-            serve(b, b->opts->fd);
+            serve(b, b->opts->fd, "the device");
         }
     }
     if (b->listen_fd >= 0) {
@@ -235,6 +275,9 @@ static void tear_down(Backend *b)
 {
     pvgpu_device_conn_free(b->conn);
     b->conn = NULL;
+    while (b->pending->len > 0) {
+        pvgpu_device_conn_free(g_ptr_array_steal_index_fast(b->pending, 0));
+    }
     pvgpu_control_server_free(b->control);
     b->control = NULL;
     if (b->listen_watch != 0) {
@@ -273,24 +316,28 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
         .handshake_timeout_ms = opts->handshake_timeout_ms,
         .log_limit = &b.conn_log_limit,
         .closed = on_conn_closed,
+        .ready = on_conn_ready,
         .user_data = &b,
     };
+    b.pending = g_ptr_array_new();
     b.loop = g_main_loop_new(NULL, FALSE);
     ret = set_up(&b);
     if (ret != PVGPU_EXIT_OK) {
         tear_down(&b);
+        g_ptr_array_unref(b.pending);
         g_main_loop_unref(b.loop);
         return ret;
     }
     sigterm = g_unix_signal_add(SIGTERM, on_sigterm, &b);
     sigint = g_unix_signal_add(SIGINT, on_sigint, &b);
     /* with --fd=N of a connection, the device may already be gone */
-    if (b.listen_fd >= 0 || b.conn != NULL) {
+    if (b.listen_fd >= 0 || b.pending->len > 0) {
         g_main_loop_run(b.loop);
     }
     g_source_remove(sigterm);
     g_source_remove(sigint);
     tear_down(&b);
+    g_ptr_array_unref(b.pending);
     g_main_loop_unref(b.loop);
     return b.exit_code;
 }
