@@ -9,6 +9,7 @@
 
 #include "control-server.h"
 #include "device-conn.h"
+#include "peer-check.h"
 #include "pidfile.h"
 #include "sd-notify.h"
 #include "unix-socket.h"
@@ -33,6 +34,7 @@ typedef struct {
     GPtrArray *pending;     /* connections waiting for their HANDSHAKE */
     PvgpuDeviceConnSetup conn_setup;
     PvgpuLogLimit conn_log_limit;
+    PvgpuPeerPolicy peer_policy;
     PvgpuCounters counters;
     guint64 generation;
     GMainLoop *loop;
@@ -80,10 +82,10 @@ static void serve(Backend *b, int fd, const char *peer)
 }
 
 /* Closes a connection just accepted, with a line any peer may cause. */
-static void refuse(Backend *b, int client, const char *why)
+static void refuse(Backend *b, int client, const char *peer, const char *why)
 {
     if (pvgpu_log_limit_allow(&b->conn_log_limit, g_get_monotonic_time())) {
-        g_warning("refusing a device connection: %s", why);
+        g_warning("refusing a device connection from %s: %s", peer, why);
     }
     close(client);
 }
@@ -102,6 +104,8 @@ static gboolean resume_accepting(gpointer data)
 static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
 {
     Backend *b = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *peer = NULL;
     int client;
 
     if (cond & (G_IO_ERR | G_IO_HUP | G_IO_NVAL)) {
@@ -123,6 +127,10 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
         g_timeout_add(ACCEPT_RETRY_MS, resume_accepting, b);
         return G_SOURCE_REMOVE;
     }
+    if (!pvgpu_peer_check(client, &b->peer_policy, &peer, &error)) {
+        refuse(b, client, peer, error->message);
+        return G_SOURCE_CONTINUE;
+    }
     if (b->conn != NULL && pvgpu_device_conn_peer_gone(b->conn)) {
         /* a device reconnecting at once (RESET) closed the old connection
          * before its end reached us; that end is not news any more */
@@ -130,7 +138,7 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
     }
     if (b->conn != NULL) {
         /* the device retries with backoff; it gets served once we are free */
-        refuse(b, client, "one device is served at a time");
+        refuse(b, client, peer, "one device is served at a time");
         return G_SOURCE_CONTINUE;
     }
     if (b->pending->len >= PENDING_SLOTS) {
@@ -138,11 +146,11 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
             "all %u connections waiting for a handshake are taken",
             PENDING_SLOTS);
 
-        refuse(b, client, why);
+        refuse(b, client, peer, why);
         return G_SOURCE_CONTINUE;
     }
-    g_message("device connected");
-    serve(b, client, "the device");
+    g_message("device connected: %s", peer);
+    serve(b, client, peer);
     return G_SOURCE_CONTINUE;
 }
 
@@ -233,10 +241,12 @@ static int set_up(Backend *b)
         } else {
             g_message("serving the device connected on descriptor %d",
                       b->opts->fd);
-            serve(b, b->opts->fd, "the device");
+            /* its peer is whom our parent connected us to */
+            serve(b, b->opts->fd, "the device of the inherited connection");
         }
     }
     if (b->listen_fd >= 0) {
+        g_message("serving devices of uid %u", (unsigned)b->peer_policy.uid);
         resume_accepting(b);
     }
 
@@ -320,6 +330,7 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
         .user_data = &b,
     };
     b.pending = g_ptr_array_new();
+    b.peer_policy.uid = opts->peer_uid_set ? opts->peer_uid : geteuid();
     b.loop = g_main_loop_new(NULL, FALSE);
     ret = set_up(&b);
     if (ret != PVGPU_EXIT_OK) {

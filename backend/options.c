@@ -136,6 +136,25 @@ gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
     return TRUE;
 }
 
+gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error)
+{
+    guint64 value;
+    char *end;
+
+    errno = 0;
+    value = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
+    if (!g_ascii_isdigit(text[0]) || *end != '\0') {
+        USAGE_ERROR(error, "\"%s\" is not a numeric uid", text);
+        return FALSE;
+    }
+    if (errno != 0 || value >= G_MAXUINT32) {
+        USAGE_ERROR(error, "uid %s is outside 0..%u", text, G_MAXUINT32 - 1);
+        return FALSE;
+    }
+    *out = (guint32)value;
+    return TRUE;
+}
+
 static const char summary[] =
     "Executes the command ring of a QEMU pvgpu device: maps the device's\n"
     "shared memory, runs its 2D commands on the CPU and raises its\n"
@@ -162,6 +181,9 @@ static const char description[] =
     "  first to complete it becomes the device and the other waiting ones\n"
     "  are closed. While a device is served, new connections are closed at\n"
     "  once, unless the device has hung up (a reset device reconnecting).\n"
+    "  --peer-uid=UID: only a peer of that uid (SO_PEERCRED) is served,\n"
+    "  root included; default: the backend's own effective uid. The peer of\n"
+    "  an inherited connected --fd is not checked.\n"
     "\n"
     "Polling:\n"
     "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
@@ -203,6 +225,7 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     g_autofree gchar *display = NULL;
     g_autofree gchar *poll_us = NULL;
     g_autofree gchar *handshake_timeout = NULL;
+    g_autofree gchar *peer_uid = NULL;
     gint fd = G_MININT;
     GOptionEntry entries[] = {
         { "socket-path", 0, 0, G_OPTION_ARG_FILENAME, &opts->socket_path,
@@ -223,6 +246,8 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
           &handshake_timeout,
           "Close connections without a HANDSHAKE after N ms (default 2000)",
           "N" },
+        { "peer-uid", 0, 0, G_OPTION_ARG_STRING, &peer_uid,
+          "Serve only peers of uid UID (default: our own)", "UID" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
         { "print-capabilities", 0, 0, G_OPTION_ARG_NONE,
@@ -302,6 +327,13 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
                                 &opts->handshake_timeout_ms, error)) {
         g_prefix_error(error, "--handshake-timeout-ms: ");
         return FALSE;
+    }
+    if (peer_uid != NULL) {
+        if (!pvgpu_parse_uid(peer_uid, &opts->peer_uid, error)) {
+            g_prefix_error(error, "--peer-uid: ");
+            return FALSE;
+        }
+        opts->peer_uid_set = TRUE;
     }
     return TRUE;
 }

@@ -28,6 +28,8 @@ typedef struct {
     guint32 display_height;
     guint32 poll_us;        /* 0: no polling */
     guint32 handshake_timeout_ms;
+    guint32 peer_uid;
+    gboolean peer_uid_set;  /* FALSE: the backend's own effective uid */
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;
@@ -51,6 +53,9 @@ gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error);
  * only, 1..PVGPU_MAX_HANDSHAKE_TIMEOUT_MS. */
 gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
                                 GError **error);
+
+/* A numeric uid, 0..4294967294 (-1 is no uid). */
+gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error);
 
 /* "1024x768", each side 1..16384. */
 gboolean pvgpu_parse_display(const char *text, guint32 *width,

@@ -311,6 +311,89 @@ static void test_active_device_refuses_newcomer(void **state)
     close(sock);
 }
 
+typedef enum {
+    CHILD_SERVED = 0,     /* got HANDSHAKE_ACK */
+    CHILD_CLOSED = 1,     /* closed without an ACK */
+    CHILD_NO_CONNECT = 2, /* connect() failed */
+    CHILD_SETUP = 3,      /* could not drop root */
+} ChildResult;
+
+/* In a forked child, as uid: connects, hands over the memory and waits
+ * for the ACK. Plain calls only: cmocka belongs to the parent. */
+static G_NORETURN void child_handshake(Fixture *f, uid_t uid)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct pvgpu_msg msg;
+    int sock;
+
+    if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+        setresuid(uid, uid, uid) < 0) {
+        _exit(CHILD_SETUP);
+    }
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    strcpy(addr.sun_path, f->sock);
+    if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        _exit(CHILD_NO_CONNECT);
+    }
+    device_end_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, NULL, NULL);
+    if (device_end_recv_msg(sock, &msg, test_deadline(), NULL) &&
+        msg.type == PVGPU_MSG_HANDSHAKE_ACK) {
+        _exit(CHILD_SERVED);
+    }
+    _exit(CHILD_CLOSED);
+}
+
+/* Runs child_handshake() as uid; returns its ChildResult. */
+static ChildResult handshake_as(Fixture *f, uid_t uid)
+{
+    int status = 0;
+    pid_t pid;
+
+    /* let other uids reach the socket: only the peer check stands */
+    assert_int_equal(chmod(f->dir, 0711), 0);
+    assert_int_equal(chmod(f->sock, 0666), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        child_handshake(f, uid);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void test_other_uid_refused(void **state)
+{
+    Fixture *f = *state;
+    g_autofree gchar *own = g_strdup_printf("only uid %u is served",
+                                            (unsigned)geteuid());
+    int sock;
+
+    start_backend(f, NULL);
+    assert_int_equal(handshake_as(f, OTHER_UID), CHILD_CLOSED);
+    assert_logged(f, "refusing", "uid " G_STRINGIFY(OTHER_UID), own, NULL);
+    /* the backend's own uid is served */
+    sock = device_handshake(f);
+    close(sock);
+}
+
+static void test_peer_uid_served(void **state)
+{
+    Fixture *f = *state;
+    struct pvgpu_msg msg;
+    int sock;
+
+    start_backend(f, "--peer-uid=" G_STRINGIFY(OTHER_UID), NULL);
+    /* root is no exception */
+    sock = connect_to(f->sock);
+    test_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, NULL);
+    assert_false(test_recv_msg(sock, &msg));
+    close(sock);
+    assert_logged(f, "refusing", "uid 0",
+                  "only uid " G_STRINGIFY(OTHER_UID) " is served", NULL);
+    assert_int_equal(handshake_as(f, OTHER_UID), CHILD_SERVED);
+}
+
 #define T(path, fn) PATH_TEST(path, fn, setup, teardown)
 
 int main(void)
@@ -324,8 +407,15 @@ int main(void)
         T("/backend/conn/slots-full-refused", test_slots_full_refused),
         T("/backend/conn/active-device-refuses-newcomer",
           test_active_device_refuses_newcomer),
+        T("/backend/conn/other-uid-refused", test_other_uid_refused),
+        T("/backend/conn/peer-uid-served", test_peer_uid_served),
     };
 
+    if (geteuid() != 0) {
+        g_printerr("test-conn needs root: it connects as uid %d to check "
+                   "the peer-uid refusal; skipped\n", OTHER_UID);
+        return 77;
+    }
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests_name("backend-conn", tests, NULL, NULL);
 }

@@ -220,6 +220,38 @@ static void test_handshake_timeout_option(void **state)
     }
 }
 
+static void test_peer_uid_option(void **state)
+{
+    static const char *const bad[] = {
+        "--peer-uid=", "--peer-uid=-1", "--peer-uid=4294967295",
+        "--peer-uid=99999999999999999999", "--peer-uid=qemu",
+        "--peer-uid=12a", "--peer-uid= 1",
+    };
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_false(opts.peer_uid_set);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-uid=0", NULL));
+    assert_true(opts.peer_uid_set);
+    assert_int_equal(opts.peer_uid, 0);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-uid", "4294967294",
+                      NULL));
+    assert_int_equal(opts.peer_uid, 4294967294u);
+    pvgpu_options_clear(&opts);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        assert_true(g_str_has_prefix(error->message, "--peer-uid: "));
+        g_error_free(error);
+        pvgpu_options_clear(&opts);
+    }
+}
+
 static void test_both_sockets(void **state)
 {
     PvgpuOptions opts;
@@ -298,6 +330,7 @@ int main(void)
         P("/backend/options/defaults", test_defaults),
         P("/backend/options/handshake-timeout",
           test_handshake_timeout_option),
+        P("/backend/options/peer-uid", test_peer_uid_option),
         P("/backend/options/both-sockets", test_both_sockets),
         P("/backend/options/no-socket", test_no_socket),
         P("/backend/options/zero-budget", test_zero_budget),
