@@ -246,7 +246,10 @@ static int set_up(Backend *b)
         }
     }
     if (b->listen_fd >= 0) {
-        g_message("serving devices of uid %u", (unsigned)b->peer_policy.uid);
+        g_message("serving devices of uid %u%s%s",
+                  (unsigned)b->peer_policy.uid,
+                  b->peer_policy.label ? " with label " : "",
+                  b->peer_policy.label ? b->peer_policy.label : "");
         resume_accepting(b);
     }
 
@@ -331,6 +334,7 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
     };
     b.pending = g_ptr_array_new();
     b.peer_policy.uid = opts->peer_uid_set ? opts->peer_uid : geteuid();
+    b.peer_policy.label = opts->peer_label;
     b.loop = g_main_loop_new(NULL, FALSE);
     ret = set_up(&b);
     if (ret != PVGPU_EXIT_OK) {

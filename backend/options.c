@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "peer-check.h"
 #include "pvgpu_protocol.h"
 
 #define USAGE_ERROR(error, ...) \
@@ -155,6 +156,34 @@ gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error)
     return TRUE;
 }
 
+gboolean pvgpu_check_peer_label(const char *label, GError **error)
+{
+    gsize len = strlen(label);
+
+    if (len == 0 || len > PVGPU_PEER_LABEL_MAX) {
+        USAGE_ERROR(error, "a label has 1 to %u bytes",
+                    PVGPU_PEER_LABEL_MAX);
+        return FALSE;
+    }
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isgraph(label[i]) && label[i] != ' ') {
+            USAGE_ERROR(error, "a label has printable ASCII characters only");
+            return FALSE;
+        }
+    }
+    if (strcmp(label, "unconfined") == 0) {
+        USAGE_ERROR(error, "\"unconfined\" is the label of every process "
+                           "without a profile; it isolates nothing");
+        return FALSE;
+    }
+    if (label[len - 1] == ')' && strstr(label, " (") != NULL) {
+        USAGE_ERROR(error, "give the profile name without its mode, e.g. "
+                           "libvirt-UUID, not \"%s\"", label);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static const char summary[] =
     "Executes the command ring of a QEMU pvgpu device: maps the device's\n"
     "shared memory, runs its 2D commands on the CPU and raises its\n"
@@ -184,6 +213,11 @@ static const char description[] =
     "  --peer-uid=UID: only a peer of that uid (SO_PEERCRED) is served,\n"
     "  root included; default: the backend's own effective uid. The peer of\n"
     "  an inherited connected --fd is not checked.\n"
+    "  --peer-label=LABEL: only a peer whose LSM label (SO_PEERSEC) is\n"
+    "  LABEL is served: an AppArmor profile name (libvirt-UUID; the mode\n"
+    "  such as \" (enforce)\" is ignored) or a whole SELinux context. A peer\n"
+    "  without a label (no LSM active) is refused. Without the option the\n"
+    "  label is not checked.\n"
     "\n"
     "Polling:\n"
     "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
@@ -248,6 +282,9 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
           "N" },
         { "peer-uid", 0, 0, G_OPTION_ARG_STRING, &peer_uid,
           "Serve only peers of uid UID (default: our own)", "UID" },
+        /* bytes as given, whatever the locale: checked as ASCII below */
+        { "peer-label", 0, 0, G_OPTION_ARG_FILENAME, &opts->peer_label,
+          "Serve only peers with LSM label LABEL", "LABEL" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
         { "print-capabilities", 0, 0, G_OPTION_ARG_NONE,
@@ -335,6 +372,11 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
         }
         opts->peer_uid_set = TRUE;
     }
+    if (opts->peer_label != NULL &&
+        !pvgpu_check_peer_label(opts->peer_label, error)) {
+        g_prefix_error(error, "--peer-label: ");
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -343,4 +385,5 @@ void pvgpu_options_clear(PvgpuOptions *opts)
     g_clear_pointer(&opts->socket_path, g_free);
     g_clear_pointer(&opts->control_socket, g_free);
     g_clear_pointer(&opts->pidfile, g_free);
+    g_clear_pointer(&opts->peer_label, g_free);
 }

@@ -30,6 +30,7 @@ typedef struct {
     guint32 handshake_timeout_ms;
     guint32 peer_uid;
     gboolean peer_uid_set;  /* FALSE: the backend's own effective uid */
+    gchar *peer_label;      /* NULL: the LSM label is not checked */
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;
@@ -56,6 +57,10 @@ gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
 
 /* A numeric uid, 0..4294967294 (-1 is no uid). */
 gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error);
+
+/* An LSM label to require of the peer: 1..4095 printable bytes, not
+ * "unconfined", without an AppArmor mode suffix such as " (enforce)". */
+gboolean pvgpu_check_peer_label(const char *label, GError **error);
 
 /* "1024x768", each side 1..16384. */
 gboolean pvgpu_parse_display(const char *text, guint32 *width,

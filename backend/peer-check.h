@@ -10,8 +10,12 @@
 #include <glib.h>
 #include <sys/types.h>
 
+/* Longest label accepted, without the terminating NUL. */
+#define PVGPU_PEER_LABEL_MAX 4095
+
 typedef struct {
     uid_t uid;          /* the only uid served */
+    const char *label;  /* the only LSM label served; NULL: not checked */
 } PvgpuPeerPolicy;
 
 /*
@@ -21,5 +25,15 @@ typedef struct {
  */
 gboolean pvgpu_peer_check(int fd, const PvgpuPeerPolicy *policy,
                           gchar **peer, GError **error);
+
+/*
+ * Whether raw (len bytes as SO_PEERSEC returned them: NUL-terminated or
+ * not, possibly with a newline) names expected. An AppArmor label's mode
+ * suffix (" (enforce)", " (complain)", ...) is not part of the name; any
+ * other label (SELinux context) must equal expected as a whole. Empty,
+ * overlong or NUL-holding labels never match; the error says why.
+ */
+gboolean pvgpu_peer_label_matches(const char *raw, gsize len,
+                                  const char *expected, GError **error);
 
 #endif

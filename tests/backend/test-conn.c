@@ -394,6 +394,23 @@ static void test_peer_uid_served(void **state)
     assert_int_equal(handshake_as(f, OTHER_UID), CHILD_SERVED);
 }
 
+/* Without an LSM label of that name (none on most test machines, or
+ * "unconfined") this process is refused, and the line says why. */
+static void test_peer_label_refused(void **state)
+{
+    Fixture *f = *state;
+    struct pvgpu_msg msg;
+    int sock;
+
+    start_backend(f, "--peer-label=libvirt-test-label", NULL);
+    sock = connect_to(f->sock);
+    test_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, NULL);
+    assert_false(test_recv_msg(sock, &msg));
+    close(sock);
+    assert_logged(f, "refusing a device connection from pid", "label",
+                  "libvirt-test-label", NULL);
+}
+
 #define T(path, fn) PATH_TEST(path, fn, setup, teardown)
 
 int main(void)
@@ -409,6 +426,7 @@ int main(void)
           test_active_device_refuses_newcomer),
         T("/backend/conn/other-uid-refused", test_other_uid_refused),
         T("/backend/conn/peer-uid-served", test_peer_uid_served),
+        T("/backend/conn/peer-label-refused", test_peer_label_refused),
     };
 
     if (geteuid() != 0) {
