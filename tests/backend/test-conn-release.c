@@ -178,7 +178,7 @@ static void test_bad_version(void **state)
     Fixture *f = *state;
     guint8 buf[PVGPU_IPC_MAX_MSG_SIZE];
     gsize len = encode_handshake(buf, SHMEM_SIZE);
-    struct pvgpu_msg msg;
+    struct pvgpu_msg msg = { 0 }; /* gcc cannot see that decode fills it */
     gsize used;
 
     start(f);
