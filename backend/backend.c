@@ -49,7 +49,9 @@ static void on_conn_closed(PvgpuDeviceConn *conn, gpointer data)
     if (conn == b->conn) {
         b->conn = NULL;
     } else {
-        g_assert(g_ptr_array_remove_fast(b->pending, conn));
+        gboolean was_pending = g_ptr_array_remove_fast(b->pending, conn);
+
+        g_assert(was_pending);
     }
     pvgpu_device_conn_free(conn);
     if (b->listen_fd < 0 && b->conn == NULL && b->pending->len == 0) {
@@ -64,9 +66,9 @@ static void on_conn_closed(PvgpuDeviceConn *conn, gpointer data)
 static void on_conn_ready(PvgpuDeviceConn *conn, gpointer data)
 {
     Backend *b = data;
+    gboolean was_pending = g_ptr_array_remove_fast(b->pending, conn);
 
-    g_assert(b->conn == NULL);
-    g_assert(g_ptr_array_remove_fast(b->pending, conn));
+    g_assert(was_pending && b->conn == NULL);
     b->conn = conn;
     while (b->pending->len > 0) {
         pvgpu_device_conn_close(g_ptr_array_index(b->pending, 0),
