@@ -249,6 +249,8 @@ static const char description[] =
     "  pvgpu-backend --socket-path=/run/pvgpu/vm1.sock \\\n"
     "      --control-socket=/run/pvgpu/vm1.ctl --pidfile=/run/pvgpu/vm1.pid\n"
     "  pvgpu-backend --fd=3 --memory-budget=1G --display=1920x1080\n"
+    "  pvgpu-backend --fd=3 --peer-uid=64055 \\\n"
+    "      --peer-label=libvirt-6f1c3a52-0d1e-4b8e-9a57-2f3e4d5c6b7a\n"
     "  pvgpu-backend --print-capabilities\n";
 
 gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
