@@ -9,12 +9,17 @@
 
 #include "control-server.h"
 #include "device-conn.h"
+#include "peer-check.h"
 #include "pidfile.h"
 #include "sd-notify.h"
 #include "unix-socket.h"
 
 /* Pause after an accept() failure such as EMFILE, instead of spinning. */
 #define ACCEPT_RETRY_MS 1000
+
+/* Connections that may wait for their HANDSHAKE at once: a peer that
+ * connects and stays silent cannot keep the real device out. */
+#define PENDING_SLOTS 4u
 
 typedef struct {
     const PvgpuOptions *opts;
@@ -25,7 +30,11 @@ typedef struct {
     PvgpuSocketFile control_file;
     PvgpuControlServer *control;
     PvgpuControlHandler control_handler;
-    PvgpuDeviceConn *conn;
+    PvgpuDeviceConn *conn;  /* the device served; NULL before a handshake */
+    GPtrArray *pending;     /* connections waiting for their HANDSHAKE */
+    PvgpuDeviceConnSetup conn_setup;
+    PvgpuLogLimit conn_log_limit;
+    PvgpuPeerPolicy peer_policy;
     PvgpuCounters counters;
     guint64 generation;
     GMainLoop *loop;
@@ -37,20 +46,50 @@ static void on_conn_closed(PvgpuDeviceConn *conn, gpointer data)
 {
     Backend *b = data;
 
-    g_assert(conn == b->conn);
+    if (conn == b->conn) {
+        b->conn = NULL;
+    } else {
+        gboolean was_pending = g_ptr_array_remove_fast(b->pending, conn);
+
+        g_assert(was_pending);
+    }
     pvgpu_device_conn_free(conn);
-    b->conn = NULL;
-    if (b->listen_fd < 0) {
+    if (b->listen_fd < 0 && b->conn == NULL && b->pending->len == 0) {
         g_message("the device of the inherited connection went away; "
                   "exiting");
         g_main_loop_quit(b->loop);
     }
 }
 
-static void serve(Backend *b, int fd)
+/* The first waiting connection to complete its handshake is the device;
+ * the others are closed, so a device never waits beside another. */
+static void on_conn_ready(PvgpuDeviceConn *conn, gpointer data)
 {
-    b->conn = pvgpu_device_conn_new(fd, &b->config, &b->counters,
-                                    &b->generation, on_conn_closed, b);
+    Backend *b = data;
+    gboolean was_pending = g_ptr_array_remove_fast(b->pending, conn);
+
+    g_assert(was_pending && b->conn == NULL);
+    b->conn = conn;
+    while (b->pending->len > 0) {
+        pvgpu_device_conn_close(g_ptr_array_index(b->pending, 0),
+                                "another connection completed its "
+                                "handshake first");
+    }
+}
+
+static void serve(Backend *b, int fd, const char *peer)
+{
+    g_ptr_array_add(b->pending,
+                    pvgpu_device_conn_new(fd, &b->conn_setup, peer));
+}
+
+/* Closes a connection just accepted, with a line any peer may cause. */
+static void refuse(Backend *b, int client, const char *peer, const char *why)
+{
+    if (pvgpu_log_limit_allow(&b->conn_log_limit, g_get_monotonic_time())) {
+        g_warning("refusing a device connection from %s: %s", peer, why);
+    }
+    close(client);
 }
 
 static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data);
@@ -67,6 +106,8 @@ static gboolean resume_accepting(gpointer data)
 static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
 {
     Backend *b = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *peer = NULL;
     int client;
 
     if (cond & (G_IO_ERR | G_IO_HUP | G_IO_NVAL)) {
@@ -88,6 +129,10 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
         g_timeout_add(ACCEPT_RETRY_MS, resume_accepting, b);
         return G_SOURCE_REMOVE;
     }
+    if (!pvgpu_peer_check(client, &b->peer_policy, &peer, &error)) {
+        refuse(b, client, peer, error->message);
+        return G_SOURCE_CONTINUE;
+    }
     if (b->conn != NULL && pvgpu_device_conn_peer_gone(b->conn)) {
         /* a device reconnecting at once (RESET) closed the old connection
          * before its end reached us; that end is not news any more */
@@ -95,13 +140,19 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
     }
     if (b->conn != NULL) {
         /* the device retries with backoff; it gets served once we are free */
-        g_warning("refusing a second device connection: one device is "
-                  "served at a time");
-        close(client);
+        refuse(b, client, peer, "one device is served at a time");
         return G_SOURCE_CONTINUE;
     }
-    g_message("device connected");
-    serve(b, client);
+    if (b->pending->len >= PENDING_SLOTS) {
+        g_autofree gchar *why = g_strdup_printf(
+            "all %u connections waiting for a handshake are taken",
+            PENDING_SLOTS);
+
+        refuse(b, client, peer, why);
+        return G_SOURCE_CONTINUE;
+    }
+    g_message("device connected: %s", peer);
+    serve(b, client, peer);
     return G_SOURCE_CONTINUE;
 }
 
@@ -134,7 +185,7 @@ static void get_status(gpointer data, PvgpuStatus *st)
                                   : NULL;
     PvgpuScanout scanout;
 
-    st->connected = b->conn != NULL;
+    st->connected = b->conn != NULL || b->pending->len > 0;
     st->ready = b->conn != NULL && pvgpu_device_conn_is_ready(b->conn);
     st->features = b->conn ? pvgpu_device_conn_get_features(b->conn) : 0;
     st->shmem_size = b->conn ? pvgpu_device_conn_get_shmem_size(b->conn) : 0;
@@ -192,10 +243,15 @@ static int set_up(Backend *b)
         } else {
             g_message("serving the device connected on descriptor %d",
                       b->opts->fd);
-            serve(b, b->opts->fd);
+            /* its peer is whom our parent connected us to */
+            serve(b, b->opts->fd, "the device of the inherited connection");
         }
     }
     if (b->listen_fd >= 0) {
+        g_message("serving devices of uid %u%s%s",
+                  (unsigned)b->peer_policy.uid,
+                  b->peer_policy.label ? " with label " : "",
+                  b->peer_policy.label ? b->peer_policy.label : "");
         resume_accepting(b);
     }
 
@@ -234,6 +290,9 @@ static void tear_down(Backend *b)
 {
     pvgpu_device_conn_free(b->conn);
     b->conn = NULL;
+    while (b->pending->len > 0) {
+        pvgpu_device_conn_free(g_ptr_array_steal_index_fast(b->pending, 0));
+    }
     pvgpu_control_server_free(b->control);
     b->control = NULL;
     if (b->listen_watch != 0) {
@@ -265,22 +324,37 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
     guint sigterm, sigint;
     int ret;
 
+    b.conn_setup = (PvgpuDeviceConnSetup){
+        .engine = &b.config,
+        .counters = &b.counters,
+        .generation = &b.generation,
+        .handshake_timeout_ms = opts->handshake_timeout_ms,
+        .log_limit = &b.conn_log_limit,
+        .closed = on_conn_closed,
+        .ready = on_conn_ready,
+        .user_data = &b,
+    };
+    b.pending = g_ptr_array_new();
+    b.peer_policy.uid = opts->peer_uid_set ? opts->peer_uid : geteuid();
+    b.peer_policy.label = opts->peer_label;
     b.loop = g_main_loop_new(NULL, FALSE);
     ret = set_up(&b);
     if (ret != PVGPU_EXIT_OK) {
         tear_down(&b);
+        g_ptr_array_unref(b.pending);
         g_main_loop_unref(b.loop);
         return ret;
     }
     sigterm = g_unix_signal_add(SIGTERM, on_sigterm, &b);
     sigint = g_unix_signal_add(SIGINT, on_sigint, &b);
     /* with --fd=N of a connection, the device may already be gone */
-    if (b.listen_fd >= 0 || b.conn != NULL) {
+    if (b.listen_fd >= 0 || b.pending->len > 0) {
         g_main_loop_run(b.loop);
     }
     g_source_remove(sigterm);
     g_source_remove(sigint);
     tear_down(&b);
+    g_ptr_array_unref(b.pending);
     g_main_loop_unref(b.loop);
     return b.exit_code;
 }

@@ -22,11 +22,12 @@ struct _PvgpuDeviceConn {
     guint doorbell_watch;
     guint resume_source; /* idle source finishing a capped batch */
 
+    guint handshake_timer;
+    gchar *peer;
+
+    const PvgpuDeviceConnSetup *setup;
     const PvgpuEngineConfig *config;
     PvgpuCounters *counters;
-    guint64 *generation;
-    PvgpuDeviceConnClosedFunc closed;
-    gpointer closed_data;
     gboolean closing;
 };
 
@@ -151,16 +152,23 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
     pvgpu_ipc_encode_ack(ack, sizeof(ack), conn->session.features, &len);
     pvgpu_ipc_writer_send(&conn->writer, ack, len, FALSE);
     conn->ready = TRUE;
-    (*conn->generation)++;
+    if (conn->handshake_timer != 0) {
+        g_source_remove(conn->handshake_timer);
+        conn->handshake_timer = 0;
+    }
+    (*conn->setup->generation)++;
     if (conn->session.doorbell_fd >= 0) {
         conn->doorbell_watch = g_unix_fd_add(conn->session.doorbell_fd,
                                              G_IO_IN | G_IO_ERR,
                                              on_doorbell_eventfd, conn);
     }
     names = features_string(conn->session.features);
-    g_message("device handshake served: %" G_GUINT64_FORMAT " MiB of shared "
-              "memory, features %s", conn->session.shmem.layout.shmem_size >> 20,
-              names);
+    g_message("device handshake served (%s): %" G_GUINT64_FORMAT " MiB of "
+              "shared memory, features %s", conn->peer,
+              conn->session.shmem.layout.shmem_size >> 20, names);
+    if (conn->setup->ready != NULL) {
+        conn->setup->ready(conn, conn->setup->user_data);
+    }
     /* commands queued while no backend was there run now */
     run_ring(conn);
     return TRUE;
@@ -235,21 +243,33 @@ static gboolean on_socket_readable(gint fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-PvgpuDeviceConn *pvgpu_device_conn_new(int fd, const PvgpuEngineConfig *config,
-                                       PvgpuCounters *counters,
-                                       guint64 *generation,
-                                       PvgpuDeviceConnClosedFunc closed,
-                                       gpointer closed_data)
+static gboolean on_handshake_timeout(gpointer data)
+{
+    PvgpuDeviceConn *conn = data;
+
+    conn->handshake_timer = 0;
+    if (pvgpu_log_limit_allow(conn->setup->log_limit,
+                              g_get_monotonic_time())) {
+        g_warning("closing the connection of %s: no complete HANDSHAKE "
+                  "within %u ms", conn->peer,
+                  conn->setup->handshake_timeout_ms);
+    }
+    conn_close(conn, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+PvgpuDeviceConn *pvgpu_device_conn_new(int fd,
+                                       const PvgpuDeviceConnSetup *setup,
+                                       const char *peer)
 {
     PvgpuDeviceConn *conn = g_new0(PvgpuDeviceConn, 1);
 
     g_unix_set_fd_nonblocking(fd, TRUE, NULL);
     conn->fd = fd;
-    conn->config = config;
-    conn->counters = counters;
-    conn->generation = generation;
-    conn->closed = closed;
-    conn->closed_data = closed_data;
+    conn->setup = setup;
+    conn->config = setup->engine;
+    conn->counters = setup->counters;
+    conn->peer = g_strdup(peer);
     conn->session.doorbell_fd = -1;
     for (guint i = 0; i < PVGPU_NUM_VECTORS; i++) {
         conn->session.vector_fds[i] = -1;
@@ -260,6 +280,10 @@ PvgpuDeviceConn *pvgpu_device_conn_new(int fd, const PvgpuEngineConfig *config,
                           (sizeof(struct pvgpu_ipc_hdr) + 4));
     conn->in_watch = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                    on_socket_readable, conn);
+    if (setup->handshake_timeout_ms > 0) {
+        conn->handshake_timer = g_timeout_add(setup->handshake_timeout_ms,
+                                              on_handshake_timeout, conn);
+    }
     return conn;
 }
 
@@ -277,6 +301,10 @@ static void release(PvgpuDeviceConn *conn)
     if (conn->resume_source != 0) {
         g_source_remove(conn->resume_source);
         conn->resume_source = 0;
+    }
+    if (conn->handshake_timer != 0) {
+        g_source_remove(conn->handshake_timer);
+        conn->handshake_timer = 0;
     }
     pvgpu_engine_free(conn->engine);
     conn->engine = NULL;
@@ -300,7 +328,7 @@ static void conn_close(PvgpuDeviceConn *conn, const char *why)
         g_message("device connection closed: %s", why);
     }
     release(conn);
-    conn->closed(conn, conn->closed_data);
+    conn->setup->closed(conn, conn->setup->user_data);
 }
 
 gboolean pvgpu_device_conn_peer_gone(const PvgpuDeviceConn *conn)
@@ -343,6 +371,7 @@ void pvgpu_device_conn_free(PvgpuDeviceConn *conn)
     }
     conn->closing = TRUE;
     release(conn);
+    g_free(conn->peer);
     g_free(conn);
 }
 

@@ -11,25 +11,40 @@
 
 #include "counters.h"
 #include "engine.h"
+#include "log-limit.h"
 
 typedef struct _PvgpuDeviceConn PvgpuDeviceConn;
 
 /* Called once when the connection ends; the callee frees conn. */
 typedef void (*PvgpuDeviceConnClosedFunc)(PvgpuDeviceConn *conn,
                                           gpointer user_data);
+/* Called when the device's HANDSHAKE was served (ACK queued). */
+typedef void (*PvgpuDeviceConnReadyFunc)(PvgpuDeviceConn *conn,
+                                         gpointer user_data);
 
 /* IRQ messages that may wait for a device that does not read. */
 #define PVGPU_IRQ_QUEUE_MESSAGES 64u
 
+/* What the connections of one backend share; must outlive them. */
+typedef struct {
+    const PvgpuEngineConfig *engine;
+    PvgpuCounters *counters;
+    guint64 *generation;          /* incremented by every handshake served */
+    guint handshake_timeout_ms;   /* 0: no limit */
+    PvgpuLogLimit *log_limit;     /* for lines any peer can cause at will */
+    PvgpuDeviceConnClosedFunc closed;
+    PvgpuDeviceConnReadyFunc ready; /* may be NULL */
+    gpointer user_data;
+} PvgpuDeviceConnSetup;
+
 /*
- * Takes ownership of the connected socket fd. generation is incremented
- * by every handshake served; counters and config must outlive conn.
+ * Takes ownership of the connected socket fd. peer names the peer in log
+ * lines (e.g. "pid 12 uid 0"). Without a complete HANDSHAKE within the
+ * timeout the connection closes (one rate-limited line) as on any error.
  */
-PvgpuDeviceConn *pvgpu_device_conn_new(int fd, const PvgpuEngineConfig *config,
-                                       PvgpuCounters *counters,
-                                       guint64 *generation,
-                                       PvgpuDeviceConnClosedFunc closed,
-                                       gpointer closed_data);
+PvgpuDeviceConn *pvgpu_device_conn_new(int fd,
+                                       const PvgpuDeviceConnSetup *setup,
+                                       const char *peer);
 
 /* Sends SHUTDOWN (waiting a bounded time for it to leave) and closes. */
 void pvgpu_device_conn_shutdown(PvgpuDeviceConn *conn);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "handshake.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static void close_fds(int *fds, guint from, guint to)
@@ -23,6 +26,32 @@ static void set_nonblocking(int fd)
     if (flags >= 0 && !(flags & O_NONBLOCK)) {
         fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     }
+}
+
+/*
+ * Only memory is mapped: a page fault on a file of FUSE, NFS or the like
+ * can wait on another process or the network for ever, and the backend's
+ * one thread with it. memfd and /dev/shm are tmpfs.
+ */
+static gboolean on_memory_fs(int fd, GError **error)
+{
+    struct statfs sfs;
+
+    if (fstatfs(fd, &sfs) < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "cannot inspect the shared-memory descriptor: %s",
+                    g_strerror(errno));
+        return FALSE;
+    }
+    if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC &&
+        sfs.f_type != RAMFS_MAGIC) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the shared memory is a file on a file system of type "
+                    "0x%lx, not a memory file system (memfd, tmpfs such as "
+                    "/dev/shm, hugetlbfs)", (unsigned long)sfs.f_type);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static void result_init(PvgpuHandshakeResult *out)
@@ -86,7 +115,8 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
                         "descriptor but sent none");
             goto fail;
         }
-        if (!pvgpu_shmem_map_fd(fds[0], msg->u.handshake.shmem_size,
+        if (!on_memory_fs(fds[0], error) ||
+            !pvgpu_shmem_map_fd(fds[0], msg->u.handshake.shmem_size,
                                 &out->shmem, error)) {
             goto fail;
         }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "peer-check.h"
 #include "pvgpu_protocol.h"
 
 #define USAGE_ERROR(error, ...) \
@@ -111,6 +112,78 @@ gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error)
     return TRUE;
 }
 
+gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
+                                GError **error)
+{
+    guint64 value;
+    char *end;
+
+    if (!g_ascii_isdigit(text[0])) {
+        USAGE_ERROR(error, "\"%s\" is not a number of milliseconds", text);
+        return FALSE;
+    }
+    errno = 0;
+    value = g_ascii_strtoull(text, &end, 10);
+    if (*end != '\0') {
+        USAGE_ERROR(error, "\"%s\" is not a number of milliseconds", text);
+        return FALSE;
+    }
+    if (errno != 0 || value < 1 || value > PVGPU_MAX_HANDSHAKE_TIMEOUT_MS) {
+        USAGE_ERROR(error, "%s is outside 1..%u milliseconds", text,
+                    PVGPU_MAX_HANDSHAKE_TIMEOUT_MS);
+        return FALSE;
+    }
+    *out = (guint32)value;
+    return TRUE;
+}
+
+gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error)
+{
+    guint64 value;
+    char *end;
+
+    errno = 0;
+    value = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
+    if (!g_ascii_isdigit(text[0]) || *end != '\0') {
+        USAGE_ERROR(error, "\"%s\" is not a numeric uid", text);
+        return FALSE;
+    }
+    if (errno != 0 || value >= G_MAXUINT32) {
+        USAGE_ERROR(error, "uid %s is outside 0..%u", text, G_MAXUINT32 - 1);
+        return FALSE;
+    }
+    *out = (guint32)value;
+    return TRUE;
+}
+
+gboolean pvgpu_check_peer_label(const char *label, GError **error)
+{
+    gsize len = strlen(label);
+
+    if (len == 0 || len > PVGPU_PEER_LABEL_MAX) {
+        USAGE_ERROR(error, "a label has 1 to %u bytes",
+                    PVGPU_PEER_LABEL_MAX);
+        return FALSE;
+    }
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isgraph(label[i]) && label[i] != ' ') {
+            USAGE_ERROR(error, "a label has printable ASCII characters only");
+            return FALSE;
+        }
+    }
+    if (strcmp(label, "unconfined") == 0) {
+        USAGE_ERROR(error, "\"unconfined\" is the label of every process "
+                           "without a profile; it isolates nothing");
+        return FALSE;
+    }
+    if (label[len - 1] == ')' && strstr(label, " (") != NULL) {
+        USAGE_ERROR(error, "give the profile name without its mode, e.g. "
+                           "libvirt-UUID, not \"%s\"", label);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static const char summary[] =
     "Executes the command ring of a QEMU pvgpu device: maps the device's\n"
     "shared memory, runs its 2D commands on the CPU and raises its\n"
@@ -129,6 +202,22 @@ static const char description[] =
     "  serves N if it is connected and exits once that device goes.\n"
     "  --memory-budget takes bytes with K, M, G or T suffixes (x1024).\n"
     "  The pidfile is written once the sockets listen and removed at exit.\n"
+    "\n"
+    "Connections:\n"
+    "  Up to 4 connections may be waiting for their HANDSHAKE at once;\n"
+    "  one that has not sent a complete HANDSHAKE after\n"
+    "  --handshake-timeout-ms=N (1..600000, default 2000) is closed. The\n"
+    "  first to complete it becomes the device and the other waiting ones\n"
+    "  are closed. While a device is served, new connections are closed at\n"
+    "  once, unless the device has hung up (a reset device reconnecting).\n"
+    "  --peer-uid=UID: only a peer of that uid (SO_PEERCRED) is served,\n"
+    "  root included; default: the backend's own effective uid. The peer of\n"
+    "  an inherited connected --fd is not checked.\n"
+    "  --peer-label=LABEL: only a peer whose LSM label (SO_PEERSEC) is\n"
+    "  LABEL is served: an AppArmor profile name (libvirt-UUID; the mode\n"
+    "  such as \" (enforce)\" is ignored) or a whole SELinux context. A peer\n"
+    "  without a label (no LSM active) is refused. Without the option the\n"
+    "  label is not checked.\n"
     "\n"
     "Polling:\n"
     "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
@@ -160,6 +249,8 @@ static const char description[] =
     "  pvgpu-backend --socket-path=/run/pvgpu/vm1.sock \\\n"
     "      --control-socket=/run/pvgpu/vm1.ctl --pidfile=/run/pvgpu/vm1.pid\n"
     "  pvgpu-backend --fd=3 --memory-budget=1G --display=1920x1080\n"
+    "  pvgpu-backend --fd=3 --peer-uid=64055 \\\n"
+    "      --peer-label=libvirt-6f1c3a52-0d1e-4b8e-9a57-2f3e4d5c6b7a\n"
     "  pvgpu-backend --print-capabilities\n";
 
 gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
@@ -169,6 +260,8 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     g_autofree gchar *budget = NULL;
     g_autofree gchar *display = NULL;
     g_autofree gchar *poll_us = NULL;
+    g_autofree gchar *handshake_timeout = NULL;
+    g_autofree gchar *peer_uid = NULL;
     gint fd = G_MININT;
     GOptionEntry entries[] = {
         { "socket-path", 0, 0, G_OPTION_ARG_FILENAME, &opts->socket_path,
@@ -185,6 +278,15 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
         { "poll-us", 0, 0, G_OPTION_ARG_STRING, &poll_us,
           "Poll the ring for N microseconds after work (default 0, off)",
           "N" },
+        { "handshake-timeout-ms", 0, 0, G_OPTION_ARG_STRING,
+          &handshake_timeout,
+          "Close connections without a HANDSHAKE after N ms (default 2000)",
+          "N" },
+        { "peer-uid", 0, 0, G_OPTION_ARG_STRING, &peer_uid,
+          "Serve only peers of uid UID (default: our own)", "UID" },
+        /* bytes as given, whatever the locale: checked as ASCII below */
+        { "peer-label", 0, 0, G_OPTION_ARG_FILENAME, &opts->peer_label,
+          "Serve only peers with LSM label LABEL", "LABEL" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
         { "print-capabilities", 0, 0, G_OPTION_ARG_NONE,
@@ -202,6 +304,7 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
     opts->memory_budget = PVGPU_DEFAULT_MEMORY_BUDGET;
     opts->display_width = PVGPU_DEFAULT_DISPLAY_WIDTH;
     opts->display_height = PVGPU_DEFAULT_DISPLAY_HEIGHT;
+    opts->handshake_timeout_ms = PVGPU_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
     ctx = g_option_context_new("--socket-path=PATH | --fd=N");
     g_option_context_set_summary(ctx, summary);
@@ -258,6 +361,24 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
         g_prefix_error(error, "--poll-us: ");
         return FALSE;
     }
+    if (handshake_timeout != NULL &&
+        !pvgpu_parse_timeout_ms(handshake_timeout,
+                                &opts->handshake_timeout_ms, error)) {
+        g_prefix_error(error, "--handshake-timeout-ms: ");
+        return FALSE;
+    }
+    if (peer_uid != NULL) {
+        if (!pvgpu_parse_uid(peer_uid, &opts->peer_uid, error)) {
+            g_prefix_error(error, "--peer-uid: ");
+            return FALSE;
+        }
+        opts->peer_uid_set = TRUE;
+    }
+    if (opts->peer_label != NULL &&
+        !pvgpu_check_peer_label(opts->peer_label, error)) {
+        g_prefix_error(error, "--peer-label: ");
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -266,4 +387,5 @@ void pvgpu_options_clear(PvgpuOptions *opts)
     g_clear_pointer(&opts->socket_path, g_free);
     g_clear_pointer(&opts->control_socket, g_free);
     g_clear_pointer(&opts->pidfile, g_free);
+    g_clear_pointer(&opts->peer_label, g_free);
 }

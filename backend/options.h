@@ -15,6 +15,8 @@ enum {
 
 #define PVGPU_DEFAULT_MEMORY_BUDGET (512ull << 20)
 #define PVGPU_MAX_POLL_US 10000u
+#define PVGPU_DEFAULT_HANDSHAKE_TIMEOUT_MS 2000u
+#define PVGPU_MAX_HANDSHAKE_TIMEOUT_MS 600000u
 
 typedef struct {
     gchar *socket_path;
@@ -25,6 +27,10 @@ typedef struct {
     guint32 display_width;
     guint32 display_height;
     guint32 poll_us;        /* 0: no polling */
+    guint32 handshake_timeout_ms;
+    guint32 peer_uid;
+    gboolean peer_uid_set;  /* FALSE: the backend's own effective uid */
+    gchar *peer_label;      /* NULL: the LSM label is not checked */
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;
@@ -43,6 +49,18 @@ gboolean pvgpu_parse_size(const char *text, guint64 *out, GError **error);
 
 /* Microseconds of polling: decimal digits only, 0..PVGPU_MAX_POLL_US. */
 gboolean pvgpu_parse_poll_us(const char *text, guint32 *out, GError **error);
+
+/* Milliseconds a connection may take for its HANDSHAKE: decimal digits
+ * only, 1..PVGPU_MAX_HANDSHAKE_TIMEOUT_MS. */
+gboolean pvgpu_parse_timeout_ms(const char *text, guint32 *out,
+                                GError **error);
+
+/* A numeric uid, 0..4294967294 (-1 is no uid). */
+gboolean pvgpu_parse_uid(const char *text, guint32 *out, GError **error);
+
+/* An LSM label to require of the peer: 1..4095 printable bytes, not
+ * "unconfined", without an AppArmor mode suffix such as " (enforce)". */
+gboolean pvgpu_check_peer_label(const char *label, GError **error);
 
 /* "1024x768", each side 1..16384. */
 gboolean pvgpu_parse_display(const char *text, guint32 *width,

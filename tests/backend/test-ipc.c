@@ -7,7 +7,9 @@
 #include <glib-unix.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "handshake.h"
@@ -376,6 +378,53 @@ static void test_handshake_memfd(void **state)
     close(keep);
 }
 
+/* Memory on a file system whose page faults can wait on another process
+ * or the network (FUSE, NFS, ...) could hang the backend: only memory
+ * file systems are mapped. The build directory is on a disk file system
+ * (the test says so if not). */
+static void test_handshake_disk_file_refused(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD, 1);
+    g_autofree gchar *dir = g_get_current_dir();
+    const char *const dirs[] = { dir, "/var/tmp" };
+    struct pvgpu_layout layout;
+    struct statfs sfs;
+    int fd = -1;
+    void *p;
+
+    (void)state;
+    for (gsize i = 0; i < G_N_ELEMENTS(dirs) && fd < 0; i++) {
+        g_autofree gchar *path = g_build_filename(dirs[i],
+                                                  "pvgpu-disk-XXXXXX", NULL);
+
+        fd = g_mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
+        assert_int_equal(fstatfs(fd, &sfs), 0);
+        if (sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC ||
+            sfs.f_type == RAMFS_MAGIC) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0) {
+        fail_msg("neither %s nor /var/tmp is on a disk file system", dir);
+    }
+    assert_int_equal(ftruncate(fd, SHMEM_SIZE), 0);
+    p = mmap(NULL, SHMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    assert_true(p != MAP_FAILED);
+    pvgpu_layout_compute(SHMEM_SIZE, &layout);
+    pvgpu_control_init(p, &layout);
+    munmap(p, SHMEM_SIZE);
+    {
+        int fds[1] = { fd };
+
+        assert_handshake_refused(&msg, fds, 1, "memory file system");
+    }
+    assert_false(fd_is_open(fd));
+}
+
 static void test_handshake_memfd_size_mismatch(void **state)
 {
     struct pvgpu_msg msg = handshake_msg(8ull << 20, "",
@@ -559,6 +608,8 @@ int main(void)
           test_writer_bounds_droppable),
         T("/backend/ipc/writer-drain", test_writer_drain),
         P("/backend/ipc/handshake-memfd", test_handshake_memfd),
+        P("/backend/ipc/handshake-disk-file-refused",
+          test_handshake_disk_file_refused),
         P("/backend/ipc/handshake-memfd-size-mismatch",
           test_handshake_memfd_size_mismatch),
         P("/backend/ipc/handshake-bad-shmem-size",

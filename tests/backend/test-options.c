@@ -191,6 +191,108 @@ static void test_poll_us_option_refused(void **state)
     }
 }
 
+static void test_handshake_timeout_option(void **state)
+{
+    static const char *const bad[] = {
+        "--handshake-timeout-ms=0", "--handshake-timeout-ms=600001",
+        "--handshake-timeout-ms=", "--handshake-timeout-ms=-5",
+        "--handshake-timeout-ms=2s", "--handshake-timeout-ms=99999999999999999999",
+    };
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_int_equal(opts.handshake_timeout_ms, 2000);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--handshake-timeout-ms=150",
+                      NULL));
+    assert_int_equal(opts.handshake_timeout_ms, 150);
+    pvgpu_options_clear(&opts);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        assert_true(g_str_has_prefix(error->message,
+                                     "--handshake-timeout-ms: "));
+        g_error_free(error);
+        pvgpu_options_clear(&opts);
+    }
+}
+
+static void test_peer_uid_option(void **state)
+{
+    static const char *const bad[] = {
+        "--peer-uid=", "--peer-uid=-1", "--peer-uid=4294967295",
+        "--peer-uid=99999999999999999999", "--peer-uid=qemu",
+        "--peer-uid=12a", "--peer-uid= 1",
+    };
+    PvgpuOptions opts;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_false(opts.peer_uid_set);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-uid=0", NULL));
+    assert_true(opts.peer_uid_set);
+    assert_int_equal(opts.peer_uid, 0);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-uid", "4294967294",
+                      NULL));
+    assert_int_equal(opts.peer_uid, 4294967294u);
+    pvgpu_options_clear(&opts);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *error = NULL;
+
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        assert_true(g_str_has_prefix(error->message, "--peer-uid: "));
+        g_error_free(error);
+        pvgpu_options_clear(&opts);
+    }
+}
+
+static void test_peer_label_option(void **state)
+{
+    static const char *const bad[] = {
+        "--peer-label=", "--peer-label=unconfined",
+        "--peer-label=libvirt-x (enforce)", "--peer-label=a\tb",
+        "--peer-label=caf\xc3\xa9",
+    };
+    g_autofree gchar *overlong = g_strnfill(4096, 'a');
+    g_autofree gchar *longest = g_strnfill(4095, 'a');
+    PvgpuOptions opts;
+    GError *error = NULL;
+
+    (void)state;
+    assert_true(parse(&opts, NULL, "--fd=3", NULL));
+    assert_null(opts.peer_label);
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-label=libvirt-1234",
+                      NULL));
+    assert_string_equal(opts.peer_label, "libvirt-1234");
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-label",
+                      "system_u:system_r:svirt_t:s0:c1,c2", NULL));
+    pvgpu_options_clear(&opts);
+    assert_true(parse(&opts, NULL, "--fd=3", "--peer-label", longest, NULL));
+    pvgpu_options_clear(&opts);
+    assert_false(parse(&opts, &error, "--fd=3", "--peer-label", overlong,
+                       NULL));
+    assert_non_null(strstr(error->message, "4095"));
+    g_clear_error(&error);
+    pvgpu_options_clear(&opts);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        assert_false(parse(&opts, &error, "--fd=3", bad[i], NULL));
+        assert_non_null(error);
+        if (!g_str_has_prefix(error->message, "--peer-label: ")) {
+            fail_msg("%s: %s", bad[i], error->message);
+        }
+        g_clear_error(&error);
+        pvgpu_options_clear(&opts);
+    }
+}
+
 static void test_both_sockets(void **state)
 {
     PvgpuOptions opts;
@@ -267,6 +369,10 @@ int main(void)
         P("/backend/options/poll-us-option-refused",
           test_poll_us_option_refused),
         P("/backend/options/defaults", test_defaults),
+        P("/backend/options/handshake-timeout",
+          test_handshake_timeout_option),
+        P("/backend/options/peer-uid", test_peer_uid_option),
+        P("/backend/options/peer-label", test_peer_label_option),
         P("/backend/options/both-sockets", test_both_sockets),
         P("/backend/options/no-socket", test_no_socket),
         P("/backend/options/zero-budget", test_zero_budget),
