@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "handshake.h"
+#include "fd-check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,14 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
     if ((offered & PVGPU_FEATURE_EVENTFD) &&
         ext->num_vectors == PVGPU_NUM_VECTORS &&
         announced - next == 1 + PVGPU_NUM_VECTORS) {
+        for (guint i = next; i < announced; i++) {
+            if (!pvgpu_fd_check_eventfd(fds[i], i == next
+                                                    ? "the doorbell descriptor"
+                                                    : "a vector descriptor",
+                                        error)) {
+                goto fail;
+            }
+        }
         out->doorbell_fd = fds[next];
         set_nonblocking(fds[next]);
         fds[next++] = -1;

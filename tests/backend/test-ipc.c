@@ -494,6 +494,30 @@ static void test_handshake_eventfds(void **state)
     assert_false(fd_is_open(doorbell));
 }
 
+/* A pipe where an eventfd belongs: refused, every descriptor closed. */
+static void test_handshake_eventfd_not_eventfd(void **state)
+{
+    struct pvgpu_msg msg = handshake_msg(SHMEM_SIZE, "",
+                                         PVGPU_FEATURE_SHMEM_FD |
+                                         PVGPU_FEATURE_EVENTFD, 6);
+    int fds[6];
+    int pipe_fds[2];
+
+    (void)state;
+    assert_int_equal(pipe(pipe_fds), 0);
+    fds[0] = make_memfd(SHMEM_SIZE);
+    for (guint i = 1; i < 6; i++) {
+        fds[i] = i == 3 ? pipe_fds[0] : eventfd(0, EFD_CLOEXEC);
+    }
+    int copy[6];
+    memcpy(copy, fds, sizeof(copy));
+    assert_handshake_refused(&msg, fds, 6, "is not an eventfd");
+    for (guint i = 0; i < 6; i++) {
+        assert_false(fd_is_open(copy[i]));
+    }
+    close(pipe_fds[1]);
+}
+
 static void test_handshake_eventfds_inconsistent(void **state)
 {
     /* EVENTFD offered, but only the doorbell came */
@@ -619,6 +643,8 @@ int main(void)
         P("/backend/ipc/handshake-extra-fds-closed",
           test_handshake_extra_fds_closed),
         P("/backend/ipc/handshake-eventfds", test_handshake_eventfds),
+        P("/backend/ipc/handshake-eventfd-not-eventfd",
+          test_handshake_eventfd_not_eventfd),
         P("/backend/ipc/handshake-eventfds-inconsistent",
           test_handshake_eventfds_inconsistent),
         P("/backend/ipc/handshake-shmem-fd-missing",
