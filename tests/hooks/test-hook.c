@@ -6,7 +6,8 @@
  *
  * Usage: test-hook HOOK BACKEND FAILING_BACKEND
  * BACKEND may be "" when pvgpu-backend is not built: the tests that need a
- * running backend are then skipped.
+ * running backend are then skipped, and the binary exits 77 (meson SKIP).
+ * PVGPU_TEST_FILTER=NAME runs only the tests matching NAME.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "cmocka-skips.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -359,7 +363,7 @@ static gboolean exists(const char *path)
 static void require_backend(void)
 {
     if (backend_path[0] == '\0') {
-        skip();
+        skip_because("no pvgpu-backend was built (BACKEND argument empty)");
     }
 }
 
@@ -742,7 +746,7 @@ static void test_qemu_conf_owner(void **state)
     require_backend();
     struct passwd *pw = getpwnam("libvirt-qemu");
     if (geteuid() != 0 || pw == NULL) {
-        skip();
+        skip_because("needs root and the libvirt-qemu user");
     }
     uid_t uid = pw->pw_uid;
     write_qemu_conf(f, "libvirt-qemu", "kvm");
@@ -781,12 +785,12 @@ static void require_default_qemu_owner(uid_t *uid, gid_t *gid)
 {
     struct passwd *pw = getpwnam("libvirt-qemu");
     if (geteuid() != 0 || pw == NULL) {
-        skip();
+        skip_because("needs root and the libvirt-qemu user");
     }
     *uid = pw->pw_uid;
     struct group *gr = getgrnam("libvirt-qemu");
     if (gr == NULL) {
-        skip();
+        skip_because("needs the libvirt-qemu group");
     }
     *gid = gr->gr_gid;
 }
@@ -883,5 +887,10 @@ int main(int argc, char **argv)
         T(test_qemu_conf_default_group),
     };
 #undef T
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* One test by name, e.g. to check that skips are reported. */
+    const char *filter = g_getenv("PVGPU_TEST_FILTER");
+    if (filter != NULL && filter[0] != '\0') {
+        cmocka_set_test_filter(filter);
+    }
+    return run_group_tests_counting_skips(tests, NULL, NULL);
 }
