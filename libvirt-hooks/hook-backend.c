@@ -179,8 +179,8 @@ static gboolean wait_ready(const HookDomain *d, pid_t child, goffset log_start,
     }
 }
 
-static int open_log(const HookDomain *d, const char *operation,
-                    goffset *start, GError **error)
+static int open_log(const HookDomain *d, const HookOwner *owner,
+                    const char *operation, goffset *start, GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(d->log_path);
     if (g_mkdir_with_parents(dir, 0750) < 0) {
@@ -198,8 +198,13 @@ static int open_log(const HookDomain *d, const char *operation,
     }
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     g_autofree char *stamp = g_date_time_format_iso8601(now);
+    /* libvirt drops a successful hook's stderr: the log is where a warning
+     * is read. */
     g_autofree char *header = g_strdup_printf(
-        "%s pvgpu hook (%s): starting %s\n", stamp, operation, d->backend);
+        "%s pvgpu hook (%s): starting %s\n%s", stamp, operation, d->backend,
+        owner->root_by_choice ? "pvgpu hook: warning: qemu.conf sets user "
+                                "root, so the backend runs as root\n"
+                              : "");
     if (write(fd, header, strlen(header)) < 0) {
         /* The log is for people; a full disk must not stop the VM. */
     }
@@ -273,7 +278,7 @@ static gboolean launch(const HookDomain *d, const HookOwner *owner,
                        const char *operation, int listen_fd, GError **error)
 {
     goffset log_start = 0;
-    int log_fd = open_log(d, operation, &log_start, error);
+    int log_fd = open_log(d, owner, operation, &log_start, error);
     if (log_fd < 0) {
         return FALSE;
     }

@@ -21,9 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <grp.h>
 #include <glib/gstdio.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,7 +52,21 @@ typedef struct {
     char *device;
     char *log;
     char *qemu_conf;
+    char *passwd;
+    char *group;
 } Fixture;
+
+/* The users and groups the hook sees (PVGPU_PASSWD_FILE, PVGPU_GROUP_FILE),
+ * so that no test depends on the machine's accounts. */
+#define QEMU_UID 64100
+#define QEMU_GID 64100
+#define KVM_GID 64101
+#define FEDORA_QEMU_ID 64107
+#define PASSWD_ROOT "root:x:0:0:root:/root:/bin/sh\n"
+#define PASSWD_DEBIAN PASSWD_ROOT \
+    "libvirt-qemu:x:64100:64100::/var/lib/libvirt:/usr/sbin/nologin\n"
+#define GROUP_ROOT "root:x:0:\n"
+#define GROUP_DEBIAN GROUP_ROOT "libvirt-qemu:x:64100:\nkvm:x:64101:\n"
 
 typedef struct {
     gboolean exited;
@@ -123,6 +135,12 @@ static int setup(void **state)
     f->device = g_build_filename(f->runtime, "device.sock", NULL);
     f->log = g_build_filename(logs, UUID ".log", NULL);
     f->qemu_conf = g_build_filename(f->base, "qemu.conf", NULL);
+    f->passwd = g_build_filename(f->base, "passwd", NULL);
+    f->group = g_build_filename(f->base, "group", NULL);
+    write_file(f->passwd, PASSWD_DEBIAN);
+    write_file(f->group, GROUP_DEBIAN);
+    g_setenv("PVGPU_PASSWD_FILE", f->passwd, TRUE);
+    g_setenv("PVGPU_GROUP_FILE", f->group, TRUE);
     g_setenv("PVGPU_RUNTIME_DIR", run, TRUE);
     g_setenv("PVGPU_LOG_DIR", logs, TRUE);
     g_setenv("PVGPU_QEMU_CONF", f->qemu_conf, TRUE);
@@ -204,6 +222,8 @@ static int teardown(void **state)
     g_free(f->device);
     g_free(f->log);
     g_free(f->qemu_conf);
+    g_free(f->passwd);
+    g_free(f->group);
     g_free(f);
     return 0;
 }
@@ -738,33 +758,11 @@ static void test_oversized_input(void **state)
     assert_one_error_line(r, "larger than 16 MiB");
 }
 
-/* The runtime directory and socket belong to the qemu.conf user, and so
- * does the backend process. Needs root and the libvirt-qemu user. */
-static void test_qemu_conf_owner(void **state)
+static void require_root(void)
 {
-    Fixture *f = *state;
-    require_backend();
-    struct passwd *pw = getpwnam("libvirt-qemu");
-    if (geteuid() != 0 || pw == NULL) {
-        skip_because("needs root and the libvirt-qemu user");
+    if (geteuid() != 0) {
+        skip_because("needs root (to run the backend as another user)");
     }
-    uid_t uid = pw->pw_uid;
-    write_qemu_conf(f, "libvirt-qemu", "kvm");
-    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    prepare(f, xml);
-    struct stat st;
-    assert_int_equal(lstat(f->runtime, &st), 0);
-    assert_int_equal(st.st_uid, uid);
-    gid_t dir_gid = st.st_gid;
-    assert_int_equal(lstat(f->device, &st), 0);
-    assert_int_equal(st.st_uid, uid);
-    assert_int_equal(st.st_gid, dir_gid);
-    pid_t pid = running_backend(f);
-    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
-    g_autofree char *status = NULL;
-    assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
-    g_autofree char *uid_line = g_strdup_printf("\nUid:\t%u\t%u\t", uid, uid);
-    assert_non_null(strstr(status, uid_line));
 }
 
 static void assert_owned_by(const char *path, uid_t uid, gid_t gid)
@@ -779,39 +777,8 @@ static void assert_owned_by(const char *path, uid_t uid, gid_t gid)
     }
 }
 
-/* libvirt-qemu's uid and gid as libvirt's built-in default; skips unless
- * root and both exist. */
-static void require_default_qemu_owner(uid_t *uid, gid_t *gid)
+static void assert_backend_runs_as(const Fixture *f, uid_t uid, gid_t gid)
 {
-    struct passwd *pw = getpwnam("libvirt-qemu");
-    if (geteuid() != 0 || pw == NULL) {
-        skip_because("needs root and the libvirt-qemu user");
-    }
-    *uid = pw->pw_uid;
-    struct group *gr = getgrnam("libvirt-qemu");
-    if (gr == NULL) {
-        skip_because("needs the libvirt-qemu group");
-    }
-    *gid = gr->gr_gid;
-}
-
-/* Without user and group in qemu.conf (Debian ships them commented out),
- * QEMU runs as libvirt's built-in libvirt-qemu:libvirt-qemu: the socket
- * must belong to it, not to root. */
-static void test_qemu_conf_default_owner(void **state)
-{
-    Fixture *f = *state;
-    require_backend();
-    uid_t uid;
-    gid_t gid;
-    require_default_qemu_owner(&uid, &gid);
-    write_file(f->qemu_conf, "# as Debian ships it\n"
-                             "#user = \"libvirt-qemu\"\n"
-                             "#group = \"libvirt-qemu\"\n");
-    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    prepare(f, xml);
-    assert_owned_by(f->runtime, uid, gid);
-    assert_owned_by(f->device, uid, gid);
     pid_t pid = running_backend(f);
     g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
     g_autofree char *status = NULL;
@@ -822,19 +789,124 @@ static void test_qemu_conf_default_owner(void **state)
     assert_non_null(strstr(status, gid_line));
 }
 
+/* The runtime directory and socket belong to the qemu.conf user, and so
+ * does the backend process. */
+static void test_qemu_conf_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, QEMU_UID, KVM_GID);
+    assert_owned_by(f->device, QEMU_UID, KVM_GID);
+    assert_backend_runs_as(f, QEMU_UID, KVM_GID);
+}
+
+/* Without user and group in qemu.conf (Debian ships them commented out),
+ * QEMU runs as libvirt's built-in libvirt-qemu:libvirt-qemu: the socket
+ * must belong to it, not to root. */
+static void test_qemu_conf_default_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_file(f->qemu_conf, "# as Debian ships it\n"
+                             "#user = \"libvirt-qemu\"\n"
+                             "#group = \"libvirt-qemu\"\n");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, QEMU_UID, QEMU_GID);
+    assert_owned_by(f->device, QEMU_UID, QEMU_GID);
+    assert_backend_runs_as(f, QEMU_UID, QEMU_GID);
+}
+
+/* Fedora and RHEL build libvirt with qemu:qemu. */
+static void test_qemu_conf_default_fedora_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_file(f->passwd, PASSWD_ROOT
+               "qemu:x:64107:64107::/:/sbin/nologin\n");
+    write_file(f->group, GROUP_ROOT "qemu:x:64107:\n");
+    write_file(f->qemu_conf, "#user = \"qemu\"\n");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, FEDORA_QEMU_ID, FEDORA_QEMU_ID);
+    assert_owned_by(f->device, FEDORA_QEMU_ID, FEDORA_QEMU_ID);
+    assert_backend_runs_as(f, FEDORA_QEMU_ID, FEDORA_QEMU_ID);
+}
+
+/* Neither default user exists: never root, say where to set one. */
+static void test_qemu_conf_no_default_user(void **state)
+{
+    Fixture *f = *state;
+    write_file(f->passwd, PASSWD_ROOT "nobody:x:65534:65534::/:/bin/false\n");
+    write_file(f->group, GROUP_ROOT);
+    write_file(f->qemu_conf, "#user = \"libvirt-qemu\"\n");
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    g_autofree char *part = g_strdup_printf(
+        "%s sets no user and neither libvirt-qemu nor qemu exists; set user "
+        "= \"...\" in %s", f->qemu_conf, f->qemu_conf);
+    assert_one_error_line(r, part);
+    assert_false(exists(f->runtime));
+
+    /* A missing qemu.conf is the same */
+    g_unlink(f->qemu_conf);
+    g_autoptr(HookResult) r2 = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r2->status, 3);
+    assert_one_error_line(r2, "sets no user and neither");
+    assert_false(exists(f->runtime));
+}
+
+/* A numeric user without a group, and no default group: not gid 0. */
+static void test_qemu_conf_no_default_group(void **state)
+{
+    Fixture *f = *state;
+    write_file(f->group, GROUP_ROOT);
+    write_file(f->qemu_conf, "user = \"+64100\"\n");
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    assert_one_error_line(r, "sets no group and neither libvirt-qemu nor qemu "
+                             "exists; set group = \"...\" in");
+    assert_false(exists(f->runtime));
+}
+
 /* Only the user set: the group stays libvirt's default, as in libvirt. */
 static void test_qemu_conf_default_group(void **state)
 {
     Fixture *f = *state;
     require_backend();
-    uid_t uid;
-    gid_t gid;
-    require_default_qemu_owner(&uid, &gid);
+    require_root();
     write_file(f->qemu_conf, "user = \"+0\"\n");
     g_autofree char *xml = domain_xml("shmem='16M'", NULL);
     prepare(f, xml);
-    assert_owned_by(f->runtime, 0, gid);
-    assert_owned_by(f->device, 0, gid);
+    assert_owned_by(f->runtime, 0, QEMU_GID);
+    assert_owned_by(f->device, 0, QEMU_GID);
+}
+
+/* root written out in qemu.conf is honoured, with a warning in the log
+ * (libvirt drops the stderr of a hook that succeeds). */
+static void test_qemu_conf_root_warns(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_qemu_conf(f, "root", "root");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_backend_runs_as(f, 0, 0);
+    g_autofree char *log = NULL;
+    assert_true(g_file_get_contents(f->log, &log, NULL, NULL));
+    assert_non_null(strstr(log, "pvgpu hook: warning: qemu.conf sets user "
+                                "root, so the backend runs as root\n"));
 }
 
 static void test_qemu_conf_unknown_user(void **state)
@@ -884,7 +956,11 @@ int main(int argc, char **argv)
         T(test_qemu_conf_owner),
         T(test_qemu_conf_unknown_user),
         T(test_qemu_conf_default_owner),
+        T(test_qemu_conf_default_fedora_owner),
+        T(test_qemu_conf_no_default_user),
+        T(test_qemu_conf_no_default_group),
         T(test_qemu_conf_default_group),
+        T(test_qemu_conf_root_warns),
     };
 #undef T
     /* One test by name, e.g. to check that skips are reported. */
