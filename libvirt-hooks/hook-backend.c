@@ -322,16 +322,17 @@ gboolean hook_backend_start(const HookDomain *d, const char *operation,
         return FALSE;
     }
     hook_backend_stop(d);
-    g_autoptr(GError) stale_error = NULL;
-    hook_runtime_dir_remove(d, &stale_error);
-
-    gboolean ok = FALSE;
-    if (hook_runtime_dir_create(d, &owner, error)) {
-        int listen_fd = hook_listen_device_socket(d, &owner, error);
-        if (listen_fd >= 0) {
-            ok = launch(d, &owner, operation, listen_fd, error);
-            close(listen_fd);
-        }
+    /* A directory that cannot be removed is not one to start in. */
+    if (!hook_runtime_dir_remove(d, error)) {
+        return FALSE;
+    }
+    int listen_fd = -1;
+    g_autoptr(HookRuntimeDir) dir = hook_runtime_dir_create(d, &owner,
+                                                            &listen_fd, error);
+    gboolean ok = dir != NULL &&
+                  launch(d, &owner, operation, listen_fd, error);
+    if (listen_fd >= 0) {
+        close(listen_fd);
     }
     if (!ok) {
         hook_backend_stop(d);

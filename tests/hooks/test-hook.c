@@ -22,9 +22,11 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #include "pvgpu-control-client.h"
 #include "pvgpu-domain.h"
 #include "pvgpu-xml.h"
+#include "syscall-pause.h"
 
 #define UUID "6a1f0c52-3d4e-4b8a-9c7d-0e1f2a3b4c5d"
 #define HOOK_DEADLINE_S 30
@@ -922,6 +925,126 @@ static void test_qemu_conf_unknown_user(void **state)
     assert_false(exists(f->runtime));
 }
 
+/* A root-owned file a hostile runtime directory points at. */
+static char *make_victim(const Fixture *f, const char *name)
+{
+    char *victim = g_build_filename(f->base, name, NULL);
+    write_file(victim, "victim\n");
+    assert_int_equal(chmod(victim, 0600), 0);
+    return victim;
+}
+
+static void assert_untouched(const char *victim)
+{
+    struct stat st;
+    assert_int_equal(lstat(victim, &st), 0);
+    if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0600 ||
+        st.st_uid != 0 || st.st_gid != 0) {
+        print_error("%s was changed: mode %o, owner %u:%u\n", victim,
+                    (unsigned)st.st_mode, (unsigned)st.st_uid,
+                    (unsigned)st.st_gid);
+        fail();
+    }
+}
+
+typedef struct {
+    const Fixture *fixture;
+    const char *victim;
+    gboolean swapped;
+} Swap;
+
+/* As the QEMU user, replaces device.sock by a symlink to the victim. */
+static void swap_device_socket(gpointer data)
+{
+    Swap *swap = data;
+    g_autofree char *temp = g_build_filename(swap->fixture->runtime,
+                                             ".swap", NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgroups(0, NULL) < 0 || setgid(KVM_GID) < 0 ||
+            setuid(QEMU_UID) < 0) {
+            _exit(2);
+        }
+        _exit(symlink(swap->victim, temp) == 0 &&
+                      rename(temp, swap->fixture->device) == 0
+                  ? 0
+                  : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    swap->swapped = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The QEMU user swaps device.sock for a symlink right after root binds it:
+ * root must not chmod or chown what the symlink points at. */
+static void test_prepare_device_socket_race(void **state)
+{
+    Fixture *f = *state;
+    require_root();
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *victim = make_victim(f, "victim");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autofree char *input = g_build_filename(f->base, "input.xml", NULL);
+    g_autofree char *out = g_build_filename(f->base, "out.txt", NULL);
+    g_autofree char *err = g_build_filename(f->base, "err.txt", NULL);
+    write_file(input, xml);
+    char *argv[] = { (char *)hook_path, "vm1", "prepare", "begin", "-", NULL };
+    Swap swap = { .fixture = f, .victim = victim };
+    gboolean paused = FALSE;
+    int status = syscall_pause_run(argv, input, out, err, SYS_bind,
+                                   swap_device_socket, &swap, &paused);
+    assert_true(paused);
+    assert_true(WIFEXITED(status));
+    assert_untouched(victim);
+    /* /bin/true is no backend: the start fails, cleanly */
+    assert_int_equal(WEXITSTATUS(status), 2);
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(err, &text, NULL, NULL));
+    assert_non_null(strstr(text, "exited with status 0 during start-up"));
+}
+
+/* /run/pvgpu/<uuid> is a symlink: neither prepare nor release may follow
+ * it (both once removed device.sock and backend.pid inside the target). */
+static void test_runtime_dir_symlink(void **state)
+{
+    Fixture *f = *state;
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *target = g_build_filename(f->base, "victim-dir", NULL);
+    assert_int_equal(g_mkdir(target, 0700), 0);
+    g_autofree char *pidfile = make_victim(f, "victim-dir/backend.pid");
+    g_autofree char *socket = make_victim(f, "victim-dir/device.sock");
+    g_autofree char *run = g_path_get_dirname(f->runtime);
+    assert_int_equal(g_mkdir(run, 0755), 0);
+    assert_int_equal(symlink(target, f->runtime), 0);
+
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    assert_one_error_line(r, "is not a directory");
+    g_autoptr(HookResult) r2 = run_hook(f, xml, "release", "end");
+    assert_int_equal(r2->status, 0);
+    assert_one_error_line(r2, "is not a directory");
+    assert_untouched(pidfile);
+    assert_untouched(socket);
+}
+
+/* Others may write /run/pvgpu: it cannot be trusted to hold our sockets. */
+static void test_runtime_base_writable(void **state)
+{
+    Fixture *f = *state;
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *run = g_path_get_dirname(f->runtime);
+    assert_int_equal(g_mkdir(run, 0755), 0);
+    assert_int_equal(chmod(run, 01777), 0);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    assert_one_error_line(r, "must belong to root and be writable only by "
+                             "it");
+    assert_false(exists(f->runtime));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -961,6 +1084,9 @@ int main(int argc, char **argv)
         T(test_qemu_conf_no_default_group),
         T(test_qemu_conf_default_group),
         T(test_qemu_conf_root_warns),
+        T(test_prepare_device_socket_race),
+        T(test_runtime_dir_symlink),
+        T(test_runtime_base_writable),
     };
 #undef T
     /* One test by name, e.g. to check that skips are reported. */
