@@ -161,7 +161,10 @@ static gboolean read_pid(const char *pidfile, pid_t *pid)
 {
     g_autofree char *text = NULL;
     gint64 value = 0;
-    if (!g_file_get_contents(pidfile, &text, NULL, NULL) ||
+    struct stat st;
+    /* tests plant FIFOs and symlinks to /dev/zero there */
+    if (lstat(pidfile, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 32 ||
+        !g_file_get_contents(pidfile, &text, NULL, NULL) ||
         !g_ascii_string_to_signed(g_strstrip(text), 10, 1, G_MAXINT32, &value,
                                   NULL)) {
         return FALSE;
@@ -1045,6 +1048,150 @@ static void test_runtime_base_writable(void **state)
     assert_false(exists(f->runtime));
 }
 
+/* Runs release with backend.pid made by plant(f) in a root-owned runtime
+ * directory: it must end promptly, exit 0 and name the refusal. */
+static void check_release_refuses_pidfile(Fixture *f,
+                                          void (*plant)(const Fixture *f),
+                                          const char *why)
+{
+    assert_int_equal(g_mkdir_with_parents(f->runtime, 0750), 0);
+    plant(f);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(HookResult) r = run_hook(f, xml, "release", "end");
+    assert_true(g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC);
+    assert_int_equal(r->status, 0);
+    g_autofree char *part = g_strdup_printf(
+        "refusing the pidfile %s: %s", f->pidfile, why);
+    assert_one_error_line(r, part);
+    /* started/start say so too, instead of "no longer running" */
+    plant(f);
+    g_autoptr(HookResult) r2 = run_hook(f, xml, "started", "begin");
+    assert_int_equal(r2->status, 3);
+    assert_one_error_line(r2, part);
+}
+
+static void plant_fifo(const Fixture *f)
+{
+    g_unlink(f->pidfile);
+    g_mkdir_with_parents(f->runtime, 0750);
+    assert_int_equal(mkfifo(f->pidfile, 0644), 0);
+}
+
+/* Opening a FIFO for reading waits for a writer: libvirtd would hang. */
+static void test_pidfile_fifo(void **state)
+{
+    check_release_refuses_pidfile(*state, plant_fifo,
+                                  "it is not a regular file");
+}
+
+static void plant_dev_zero(const Fixture *f)
+{
+    g_unlink(f->pidfile);
+    g_mkdir_with_parents(f->runtime, 0750);
+    assert_int_equal(symlink("/dev/zero", f->pidfile), 0);
+}
+
+/* Reading /dev/zero to the end never ends. */
+static void test_pidfile_dev_zero(void **state)
+{
+    check_release_refuses_pidfile(*state, plant_dev_zero,
+                                  "it is a symbolic link");
+}
+
+static void plant_huge(const Fixture *f)
+{
+    g_mkdir_with_parents(f->runtime, 0750);
+    g_autofree char *digits = g_strnfill(4096, '1');
+    write_file(f->pidfile, digits);
+}
+
+static void test_pidfile_huge(void **state)
+{
+    check_release_refuses_pidfile(*state, plant_huge,
+                                  "it is larger than 32 bytes");
+}
+
+static void plant_garbage(const Fixture *f)
+{
+    g_mkdir_with_parents(f->runtime, 0750);
+    write_file(f->pidfile, "12 34\n");
+}
+
+static void plant_signed(const Fixture *f)
+{
+    g_mkdir_with_parents(f->runtime, 0750);
+    write_file(f->pidfile, "-1\n");
+}
+
+static void plant_overflow(const Fixture *f)
+{
+    g_mkdir_with_parents(f->runtime, 0750);
+    write_file(f->pidfile, "4294967297\n");
+}
+
+static void test_pidfile_garbage(void **state)
+{
+    check_release_refuses_pidfile(*state, plant_garbage,
+                                  "it does not hold a pid");
+    check_release_refuses_pidfile(*state, plant_signed,
+                                  "it does not hold a pid");
+    check_release_refuses_pidfile(*state, plant_overflow,
+                                  "it does not hold a pid");
+}
+
+static void plant_foreign_owner(const Fixture *f)
+{
+    g_mkdir_with_parents(f->runtime, 0750);
+    write_file(f->pidfile, "1\n");
+    assert_int_equal(chown(f->pidfile, 12345, 12345), 0);
+}
+
+/* Only the directory's owner (the QEMU user) or root writes the pidfile. */
+static void test_pidfile_foreign_owner(void **state)
+{
+    require_root();
+    check_release_refuses_pidfile(*state, plant_foreign_owner,
+                                  "it belongs to uid 12345, not to 0 or "
+                                  "root");
+}
+
+/* A process that looks like this domain's backend in /proc/<pid>/cmdline
+ * (argv[0] and --pidfile) but runs another binary is not signalled. */
+static void test_release_spares_lookalike(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *backend = g_build_filename(f->base, "bin",
+                                                "pvgpu-backend", NULL);
+    g_setenv("PVGPU_BACKEND", backend, TRUE);
+    g_autofree char *pidfile_arg = g_strconcat("--pidfile=", f->pidfile, NULL);
+    /* The shell blocks in a builtin: no child outlives the test. */
+    g_autofree char *fifo = g_build_filename(f->base, "block", NULL);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    g_autofree char *wait = g_strdup_printf("read x < %s; :", fifo);
+    const char *argv[] = { "/bin/sh", backend, "-c", wait, "sh", pidfile_arg,
+                           NULL };
+    GPid lookalike = 0;
+    g_autoptr(GError) error = NULL;
+    assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                              G_SPAWN_FILE_AND_ARGV_ZERO |
+                                  G_SPAWN_DO_NOT_REAP_CHILD |
+                                  G_SPAWN_STDOUT_TO_DEV_NULL,
+                              NULL, NULL, &lookalike, &error));
+    assert_int_equal(g_mkdir_with_parents(f->runtime, 0750), 0);
+    g_autofree char *pid_text = g_strdup_printf("%d\n", (int)lookalike);
+    write_file(f->pidfile, pid_text);
+
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "release", "end");
+    gboolean survived = process_alive(lookalike);
+    kill(lookalike, SIGKILL);
+    waitpid(lookalike, NULL, 0);
+    assert_silent_success(r);
+    assert_true(survived);
+    assert_false(exists(f->runtime));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -1087,6 +1234,12 @@ int main(int argc, char **argv)
         T(test_prepare_device_socket_race),
         T(test_runtime_dir_symlink),
         T(test_runtime_base_writable),
+        T(test_pidfile_fifo),
+        T(test_pidfile_dev_zero),
+        T(test_pidfile_huge),
+        T(test_pidfile_garbage),
+        T(test_pidfile_foreign_owner),
+        T(test_release_spares_lookalike),
     };
 #undef T
     /* One test by name, e.g. to check that skips are reported. */
