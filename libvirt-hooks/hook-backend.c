@@ -332,6 +332,9 @@ static GPtrArray *backend_argv(const HookDomain *d, const HookOwner *owner,
     g_ptr_array_add(argv, g_strconcat("--control-socket=", d->control_socket,
                                       NULL));
     g_ptr_array_add(argv, g_strconcat("--pidfile=", d->pidfile, NULL));
+    /* Only QEMU may connect to device.sock (checked with SO_PEERCRED). */
+    g_ptr_array_add(argv, g_strdup_printf("--peer-uid=%u",
+                                          (unsigned)owner->uid));
     g_ptr_array_add(argv, g_strconcat("--memory-budget=", budget, NULL));
     if (c->display_width != 0) {
         g_ptr_array_add(argv, g_strdup_printf("--display=%ux%u",

@@ -1192,6 +1192,31 @@ static void test_release_spares_lookalike(void **state)
     assert_false(exists(f->runtime));
 }
 
+/* The backend serves only the QEMU user (SO_PEERCRED): --peer-uid. */
+static void test_backend_argv_peer_uid(void **state)
+{
+    Fixture *f = *state;
+    require_root();
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_autofree char *script = g_build_filename(f->base, "failing-backend",
+                                               NULL);
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(failing_backend_source, &text, NULL, NULL));
+    write_file(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    g_setenv("PVGPU_BACKEND", script, TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 2);
+    g_autofree char *log = NULL;
+    assert_true(g_file_get_contents(f->log, &log, NULL, NULL));
+    g_autofree char *arg = g_strdup_printf(" --peer-uid=%u ", QEMU_UID);
+    if (strstr(log, arg) == NULL) {
+        print_error("no \"%s\" in the backend's arguments: %s\n", arg, log);
+        fail();
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -1240,6 +1265,7 @@ int main(int argc, char **argv)
         T(test_pidfile_garbage),
         T(test_pidfile_foreign_owner),
         T(test_release_spares_lookalike),
+        T(test_backend_argv_peer_uid),
     };
 #undef T
     /* One test by name, e.g. to check that skips are reported. */
