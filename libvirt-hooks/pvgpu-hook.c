@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "hook-apparmor.h"
 #include "hook-backend.h"
 #include "hook-domain.h"
 #include "hook-error.h"
@@ -43,7 +44,9 @@ static gboolean op_prepare(const HookRun *run, GError **error)
                     "run: pvgpuctl sync %s", arg);
         return FALSE;
     }
-    return hook_backend_start(run->domain, run->operation, error);
+    /* Before libvirt creates or reloads the domain's AppArmor profile. */
+    return hook_apparmor_allow(run->domain, error) &&
+           hook_backend_start(run->domain, run->operation, error);
 }
 
 static gboolean op_check_running(const HookRun *run, GError **error)
@@ -66,7 +69,8 @@ static gboolean op_stop(const HookRun *run, GError **error)
 {
     g_autoptr(GError) remove_error = NULL;
     gboolean stopped = hook_backend_stop(run->domain, error);
-    gboolean removed = hook_runtime_dir_remove(run->domain, &remove_error);
+    gboolean removed = hook_runtime_dir_remove(run->domain, &remove_error) &&
+                       hook_apparmor_revoke(run->domain, &remove_error);
     if (!removed && stopped) {
         g_propagate_error(error, g_steal_pointer(&remove_error));
     } else if (!removed) {
