@@ -1164,6 +1164,20 @@ static void test_pidfile_foreign_owner(void **state)
                                   "root");
 }
 
+/* prepare cannot tell whether a stale backend still runs: it says so. */
+static void test_prepare_refuses_stale_pidfile(void **state)
+{
+    Fixture *f = *state;
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    plant_fifo(f);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 3);
+    g_autofree char *part = g_strdup_printf(
+        "refusing the pidfile %s: it is not a regular file", f->pidfile);
+    assert_one_error_line(r, part);
+}
+
 /* A process that looks like this domain's backend in /proc/<pid>/cmdline
  * (argv[0] and --pidfile) but runs another binary is not signalled. */
 static void test_release_spares_lookalike(void **state)
@@ -1396,6 +1410,7 @@ int main(int argc, char **argv)
         T(test_pidfile_huge),
         T(test_pidfile_garbage),
         T(test_pidfile_foreign_owner),
+        T(test_prepare_refuses_stale_pidfile),
         T(test_release_spares_lookalike),
         T(test_backend_argv_peer_uid),
         T(test_apparmor_per_domain_rule),
