@@ -128,12 +128,10 @@ static gboolean wait_gone(int pidfd, int timeout_ms)
     for (;;) {
         gint64 left = (deadline - g_get_monotonic_time()) / 1000;
         int n = poll(&fds, 1, (int)MAX(left, 0));
-        if (n != 0 && !(n < 0 && errno == EINTR)) {
-            return n > 0;
+        if (n < 0 && errno == EINTR) {
+            continue;
         }
-        if (n == 0) {
-            return FALSE;
-        }
+        return n > 0; /* readable: the process has exited */
     }
 }
 
