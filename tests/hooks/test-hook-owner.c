@@ -96,6 +96,22 @@ static void test_qemu_conf_default_fedora_owner(void **state)
     assert_backend_runs_as(f, FEDORA_QEMU_ID, FEDORA_QEMU_ID);
 }
 
+/* No libvirt-qemu or qemu group: the default user's primary group. */
+static void test_qemu_conf_default_primary_group(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_file(f->passwd, PASSWD_ROOT
+               "qemu:x:64107:64108::/:/sbin/nologin\n");
+    write_file(f->group, GROUP_ROOT "users:x:64108:\n");
+    write_file(f->qemu_conf, "");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    prepare(f, xml);
+    assert_owned_by(f->runtime, FEDORA_QEMU_ID, 64108);
+    assert_backend_runs_as(f, FEDORA_QEMU_ID, 64108);
+}
+
 /* Neither default user exists: never root, say where to set one. */
 static void test_qemu_conf_no_default_user(void **state)
 {
@@ -186,6 +202,7 @@ int main(int argc, char **argv)
         HOOK_TEST(test_qemu_conf_unknown_user),
         HOOK_TEST(test_qemu_conf_default_owner),
         HOOK_TEST(test_qemu_conf_default_fedora_owner),
+        HOOK_TEST(test_qemu_conf_default_primary_group),
         HOOK_TEST(test_qemu_conf_no_default_user),
         HOOK_TEST(test_qemu_conf_no_default_group),
         HOOK_TEST(test_qemu_conf_default_group),
