@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "hook-error.h"
 #include "hook-owner.h"
+#include "hook-pidfile.h"
 #include "hook-runtime.h"
 #include "hook-spawn.h"
 #include "pvgpu-size.h"
@@ -17,36 +21,47 @@
 #define POLL_INTERVAL_US (10 * 1000)
 #define LOG_TAIL_BYTES 4096
 #define LOG_TAIL_LINES 3
+#define DELETED_SUFFIX " (deleted)"
 
-static gboolean read_pidfile(const char *path, pid_t *pid)
+static int pidfd_open(pid_t pid)
 {
-    g_autofree char *text = NULL;
-    gsize len = 0;
-    gint64 value = 0;
-    if (!g_file_get_contents(path, &text, &len, NULL) || len > 32) {
-        return FALSE;
-    }
-    g_strstrip(text);
-    if (!g_ascii_string_to_signed(text, 10, 1, G_MAXINT32, &value, NULL)) {
-        return FALSE;
-    }
-    *pid = (pid_t)value;
-    return TRUE;
+    return (int)syscall(SYS_pidfd_open, pid, 0u);
 }
 
-/* The process runs this domain's backend: argv[0] is the backend binary and
- * one argument is our --pidfile. Zombies have an empty cmdline. */
+static int pidfd_signal(int pidfd, int sig)
+{
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0u);
+}
+
+/* /proc/<pid>/exe is the backend binary, also after an upgrade replaced
+ * the file (the link then ends in " (deleted)"). */
+static gboolean runs_backend_binary(const HookDomain *d, pid_t pid)
+{
+    g_autofree char *link = g_strdup_printf("/proc/%d/exe", (int)pid);
+    g_autofree char *exe = g_file_read_link(link, NULL);
+    if (exe == NULL) {
+        return FALSE;
+    }
+    if (g_str_has_suffix(exe, DELETED_SUFFIX)) {
+        exe[strlen(exe) - strlen(DELETED_SUFFIX)] = '\0';
+    }
+    char *real = realpath(d->backend, NULL);
+    gboolean same = strcmp(exe, real != NULL ? real : d->backend) == 0;
+    free(real);
+    return same;
+}
+
+/* The process runs this domain's backend: the backend binary, with our
+ * --pidfile among its arguments. Zombies have no exe and no cmdline. */
 static gboolean process_is_backend(const HookDomain *d, pid_t pid)
 {
+    if (!runs_backend_binary(d, pid)) {
+        return FALSE;
+    }
     g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
     g_autofree char *cmdline = NULL;
     gsize len = 0;
     if (!g_file_get_contents(path, &cmdline, &len, NULL) || len == 0) {
-        return FALSE;
-    }
-    g_autofree char *want_name = g_path_get_basename(d->backend);
-    g_autofree char *have_name = g_path_get_basename(cmdline);
-    if (strcmp(want_name, have_name) != 0) {
         return FALSE;
     }
     g_autofree char *want_arg = g_strconcat("--pidfile=", d->pidfile, NULL);
@@ -58,41 +73,89 @@ static gboolean process_is_backend(const HookDomain *d, pid_t pid)
     return FALSE;
 }
 
-gboolean hook_backend_running(const HookDomain *d, pid_t *pid)
+/* A pidfd of the backend the pidfile names; -1 when none runs. */
+static gboolean open_backend(const HookDomain *d, const HookRuntimeDir *dir,
+                             int *pidfd, pid_t *pid, GError **error)
 {
-    pid_t found = 0;
-    if (!read_pidfile(d->pidfile, &found) || !process_is_backend(d, found)) {
+    g_autofree char *name = g_path_get_basename(d->pidfile);
+    *pidfd = -1;
+    if (!hook_pidfile_read(dir, name, pid, error)) {
         return FALSE;
     }
+    if (*pid == 0) {
+        return TRUE;
+    }
+    int fd = pidfd_open(*pid);
+    if (fd < 0) {
+        if (errno == ESRCH) {
+            return TRUE;
+        }
+        g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
+                    "cannot watch process %d: %s", (int)*pid,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    /* Checked with the pidfd held: the pid cannot be reused meanwhile. */
+    if (!process_is_backend(d, *pid)) {
+        close(fd);
+        return TRUE;
+    }
+    *pidfd = fd;
+    return TRUE;
+}
+
+gboolean hook_backend_running(const HookDomain *d, pid_t *pid,
+                              GError **error)
+{
+    g_autoptr(HookRuntimeDir) dir = NULL;
+    int pidfd = -1;
+    pid_t found = 0;
+    if (!hook_runtime_dir_open(d, &dir, error) || dir == NULL ||
+        !open_backend(d, dir, &pidfd, &found, error) || pidfd < 0) {
+        return FALSE;
+    }
+    close(pidfd);
     if (pid != NULL) {
         *pid = found;
     }
     return TRUE;
 }
 
-static gboolean wait_gone(const HookDomain *d, pid_t pid, gint64 timeout_ms)
+static gboolean wait_gone(int pidfd, int timeout_ms)
 {
-    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
-    while (process_is_backend(d, pid)) {
-        if (g_get_monotonic_time() >= deadline) {
-            return FALSE;
+    struct pollfd fds = { .fd = pidfd, .events = POLLIN };
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    for (;;) {
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        int n = poll(&fds, 1, (int)MAX(left, 0));
+        if (n < 0 && errno == EINTR) {
+            continue;
         }
-        g_usleep(POLL_INTERVAL_US);
+        return n > 0; /* readable: the process has exited */
     }
-    return TRUE;
 }
 
-void hook_backend_stop(const HookDomain *d)
+gboolean hook_backend_stop(const HookDomain *d, GError **error)
 {
+    g_autoptr(HookRuntimeDir) dir = NULL;
+    int pidfd = -1;
     pid_t pid = 0;
-    if (!hook_backend_running(d, &pid)) {
-        return;
+    if (!hook_runtime_dir_open(d, &dir, error)) {
+        return FALSE;
     }
-    kill(pid, SIGTERM);
-    if (!wait_gone(d, pid, HOOK_STOP_TIMEOUT_MS)) {
-        kill(pid, SIGKILL);
-        wait_gone(d, pid, 1000);
+    if (dir == NULL || !open_backend(d, dir, &pidfd, &pid, error)) {
+        return dir == NULL;
     }
+    if (pidfd < 0) {
+        return TRUE;
+    }
+    pidfd_signal(pidfd, SIGTERM);
+    if (!wait_gone(pidfd, HOOK_STOP_TIMEOUT_MS)) {
+        pidfd_signal(pidfd, SIGKILL);
+        wait_gone(pidfd, 1000);
+    }
+    close(pidfd);
+    return TRUE;
 }
 
 /* The last lines the backend wrote since offset, on one line. */
@@ -139,20 +202,33 @@ static char *describe_status(int status)
     return g_strdup_printf("stopped (wait status 0x%x)", (unsigned)status);
 }
 
-static gboolean is_socket(const char *path)
+static gboolean is_socket(const HookRuntimeDir *dir, const char *path)
 {
+    g_autofree char *name = g_path_get_basename(path);
     struct stat st;
-    return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+    return fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISSOCK(st.st_mode);
 }
 
-static gboolean wait_ready(const HookDomain *d, pid_t child, goffset log_start,
+static gboolean pidfile_names(const HookDomain *d, const HookRuntimeDir *dir,
+                              pid_t pid)
+{
+    g_autofree char *name = g_path_get_basename(d->pidfile);
+    g_autoptr(GError) ignored = NULL;
+    pid_t found = 0;
+    return hook_pidfile_read(dir, name, &found, &ignored) && found != 0 &&
+           (pid == 0 || found == pid);
+}
+
+/* via_systemd: the pid in the pidfile is systemd-run's child, not ours. */
+static gboolean wait_ready(const HookDomain *d, const HookRuntimeDir *dir,
+                           pid_t child, goffset log_start,
                            gboolean via_systemd, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() +
                       (gint64)HOOK_START_TIMEOUT_MS * 1000;
     for (;;) {
         int status = 0;
-        pid_t pid = 0;
         if (waitpid(child, &status, WNOHANG) == child) {
             g_autofree char *how = describe_status(status);
             g_autofree char *tail = log_tail(d->log_path, log_start);
@@ -162,8 +238,8 @@ static gboolean wait_ready(const HookDomain *d, pid_t child, goffset log_start,
                         d->log_path);
             return FALSE;
         }
-        if (read_pidfile(d->pidfile, &pid) && (pid == child || via_systemd) &&
-            is_socket(d->control_socket)) {
+        if (pidfile_names(d, dir, via_systemd ? 0 : child) &&
+            is_socket(dir, d->control_socket)) {
             return TRUE;
         }
         if (g_get_monotonic_time() >= deadline) {
@@ -179,8 +255,8 @@ static gboolean wait_ready(const HookDomain *d, pid_t child, goffset log_start,
     }
 }
 
-static int open_log(const HookDomain *d, const char *operation,
-                    goffset *start, GError **error)
+static int open_log(const HookDomain *d, const HookOwner *owner,
+                    const char *operation, goffset *start, GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(d->log_path);
     if (g_mkdir_with_parents(dir, 0750) < 0) {
@@ -198,8 +274,13 @@ static int open_log(const HookDomain *d, const char *operation,
     }
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     g_autofree char *stamp = g_date_time_format_iso8601(now);
+    /* libvirt drops a successful hook's stderr: the log is where a warning
+     * is read. */
     g_autofree char *header = g_strdup_printf(
-        "%s pvgpu hook (%s): starting %s\n", stamp, operation, d->backend);
+        "%s pvgpu hook (%s): starting %s\n%s", stamp, operation, d->backend,
+        owner->root_by_choice ? "pvgpu hook: warning: qemu.conf sets user "
+                                "root, so the backend runs as root\n"
+                              : "");
     if (write(fd, header, strlen(header)) < 0) {
         /* The log is for people; a full disk must not stop the VM. */
     }
@@ -249,6 +330,9 @@ static GPtrArray *backend_argv(const HookDomain *d, const HookOwner *owner,
     g_ptr_array_add(argv, g_strconcat("--control-socket=", d->control_socket,
                                       NULL));
     g_ptr_array_add(argv, g_strconcat("--pidfile=", d->pidfile, NULL));
+    /* Only QEMU may connect to device.sock (checked with SO_PEERCRED). */
+    g_ptr_array_add(argv, g_strdup_printf("--peer-uid=%u",
+                                          (unsigned)owner->uid));
     g_ptr_array_add(argv, g_strconcat("--memory-budget=", budget, NULL));
     if (c->display_width != 0) {
         g_ptr_array_add(argv, g_strdup_printf("--display=%ux%u",
@@ -269,11 +353,12 @@ static char **backend_environment(void)
     return env;
 }
 
-static gboolean launch(const HookDomain *d, const HookOwner *owner,
-                       const char *operation, int listen_fd, GError **error)
+static gboolean launch(const HookDomain *d, const HookRuntimeDir *dir,
+                       const HookOwner *owner, const char *operation,
+                       int listen_fd, GError **error)
 {
     goffset log_start = 0;
-    int log_fd = open_log(d, operation, &log_start, error);
+    int log_fd = open_log(d, owner, operation, &log_start, error);
     if (log_fd < 0) {
         return FALSE;
     }
@@ -293,7 +378,8 @@ static gboolean launch(const HookDomain *d, const HookOwner *owner,
     };
     pid_t child = hook_spawn_detached(&spawn, error);
     close(log_fd);
-    return child > 0 && wait_ready(d, child, log_start, via_systemd, error);
+    return child > 0 &&
+           wait_ready(d, dir, child, log_start, via_systemd, error);
 }
 
 static gboolean check_executable(const HookDomain *d, GError **error)
@@ -316,21 +402,23 @@ gboolean hook_backend_start(const HookDomain *d, const char *operation,
         !hook_owner_from_qemu_conf(&owner, error)) {
         return FALSE;
     }
-    hook_backend_stop(d);
-    g_autoptr(GError) stale_error = NULL;
-    hook_runtime_dir_remove(d, &stale_error);
-
-    gboolean ok = FALSE;
-    if (hook_runtime_dir_create(d, &owner, error)) {
-        int listen_fd = hook_listen_device_socket(d, &owner, error);
-        if (listen_fd >= 0) {
-            ok = launch(d, &owner, operation, listen_fd, error);
-            close(listen_fd);
-        }
+    /* A stale backend that cannot be told apart, or a directory that
+     * cannot be removed, is no place to start in. */
+    if (!hook_backend_stop(d, error) || !hook_runtime_dir_remove(d, error)) {
+        return FALSE;
+    }
+    int listen_fd = -1;
+    g_autoptr(HookRuntimeDir) dir = hook_runtime_dir_create(d, &owner,
+                                                            &listen_fd, error);
+    gboolean ok = dir != NULL &&
+                  launch(d, dir, &owner, operation, listen_fd, error);
+    if (listen_fd >= 0) {
+        close(listen_fd);
     }
     if (!ok) {
-        hook_backend_stop(d);
+        g_autoptr(GError) stop_error = NULL;
         g_autoptr(GError) cleanup_error = NULL;
+        hook_backend_stop(d, &stop_error);
         hook_runtime_dir_remove(d, &cleanup_error);
     }
     return ok;

@@ -20,12 +20,17 @@
 gboolean hook_backend_start(const HookDomain *d, const char *operation,
                             GError **error);
 
-/* TRUE when the pidfile names a live process that is this domain's
- * backend (checked in /proc/<pid>/cmdline, so a reused pid is not). */
-gboolean hook_backend_running(const HookDomain *d, pid_t *pid);
+/*
+ * TRUE when the pidfile names a live process that is this domain's backend
+ * (its /proc/<pid>/exe is the backend binary and its arguments hold our
+ * --pidfile, so a reused pid is not). FALSE with an error when the pidfile
+ * or the runtime directory is refused (hook-pidfile.h, hook-runtime.h).
+ */
+gboolean hook_backend_running(const HookDomain *d, pid_t *pid,
+                              GError **error);
 
-/* SIGTERM, then SIGKILL after HOOK_STOP_TIMEOUT_MS; nothing when the
- * backend is not running. */
-void hook_backend_stop(const HookDomain *d);
+/* SIGTERM, then SIGKILL after HOOK_STOP_TIMEOUT_MS, through a pidfd; TRUE
+ * and nothing done when the backend is not running. */
+gboolean hook_backend_stop(const HookDomain *d, GError **error);
 
 #endif

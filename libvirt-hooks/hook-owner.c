@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "hook-owner.h"
 
-#include <grp.h>
-#include <pwd.h>
-
 #include "hook-error.h"
+#include "hook-passwd.h"
 #include "pvgpu-error.h"
 
 /* The last `key = "value"` (or 'value') line, comments allowed after it. */
@@ -45,21 +43,22 @@ static gboolean numeric_id(const char *text, gboolean plus_only, guint *out)
 
 static gboolean user_id(const char *name, guint *id)
 {
-    struct passwd *pw = getpwnam(name);
-    if (pw == NULL) {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    if (!hook_passwd_user(name, &uid, &gid)) {
         return FALSE;
     }
-    *id = pw->pw_uid;
+    *id = uid;
     return TRUE;
 }
 
 static gboolean group_id(const char *name, guint *id)
 {
-    struct group *gr = getgrnam(name);
-    if (gr == NULL) {
+    gid_t gid = 0;
+    if (!hook_passwd_group(name, &gid)) {
         return FALSE;
     }
-    *id = gr->gr_gid;
+    *id = gid;
     return TRUE;
 }
 
@@ -81,40 +80,83 @@ static gboolean resolve_id(const char *conf, const char *key,
     return FALSE;
 }
 
-/* libvirt's built-in user and group, each root when it does not exist. */
-static void default_owner(HookOwner *owner)
+/* Without `user` in qemu.conf, QEMU runs as libvirt's build-time default:
+ * the first of these that exists. Never root: that must be written out. */
+static const char *const default_names[] = {
+    HOOK_DEFAULT_QEMU_USER,
+    HOOK_FALLBACK_QEMU_USER,
+};
+
+static gboolean default_user(const char *conf, HookOwner *owner,
+                             gboolean *have_gid, GError **error)
 {
-    guint id = 0;
-    owner->uid = user_id(HOOK_DEFAULT_QEMU_USER, &id) ? (uid_t)id : 0;
-    owner->gid = group_id(HOOK_DEFAULT_QEMU_GROUP, &id) ? (gid_t)id : 0;
+    for (guint i = 0; i < G_N_ELEMENTS(default_names); i++) {
+        if (hook_passwd_user(default_names[i], &owner->uid, &owner->gid)) {
+            *have_gid = TRUE;
+            return TRUE;
+        }
+    }
+    g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
+                "cannot tell which user QEMU runs as: %s sets no user and "
+                "neither %s nor %s exists; set user = \"...\" in %s (the "
+                "pvgpu backend never runs as root unless it says so)",
+                conf, default_names[0], default_names[1], conf);
+    return FALSE;
+}
+
+/* libvirt's default group, else the primary group of the default user. */
+static gboolean default_group(const char *conf, HookOwner *owner,
+                              gboolean have_gid, GError **error)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(default_names); i++) {
+        if (hook_passwd_group(default_names[i], &owner->gid)) {
+            return TRUE;
+        }
+    }
+    if (have_gid) {
+        return TRUE;
+    }
+    g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
+                "cannot tell which group QEMU runs as: %s sets no group and "
+                "neither %s nor %s exists; set group = \"...\" in %s",
+                conf, default_names[0], default_names[1], conf);
+    return FALSE;
 }
 
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error)
 {
     const char *env = g_getenv("PVGPU_QEMU_CONF");
     const char *conf = env != NULL && env[0] != '\0' ? env : HOOK_QEMU_CONF;
-    default_owner(owner);
+    *owner = (HookOwner){ 0 };
 
     g_autofree char *text = NULL;
     g_autoptr(GError) read_error = NULL;
-    if (!g_file_get_contents(conf, &text, NULL, &read_error)) {
-        if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            return TRUE;
-        }
+    if (!g_file_get_contents(conf, &text, NULL, &read_error) &&
+        !g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
         g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
                     "cannot read %s: %s", conf, read_error->message);
         return FALSE;
     }
-    g_autofree char *user = conf_value(text, "user");
-    g_autofree char *group = conf_value(text, "group");
-    guint uid = owner->uid, gid = owner->gid;
-    if ((user != NULL &&
-         !resolve_id(conf, "user", user, user_id, &uid, error)) ||
-        (group != NULL &&
-         !resolve_id(conf, "group", group, group_id, &gid, error))) {
+    g_autofree char *user = text != NULL ? conf_value(text, "user") : NULL;
+    g_autofree char *group = text != NULL ? conf_value(text, "group") : NULL;
+    gboolean have_gid = FALSE;
+    guint id = 0;
+    if (user == NULL) {
+        if (!default_user(conf, owner, &have_gid, error)) {
+            return FALSE;
+        }
+    } else if (resolve_id(conf, "user", user, user_id, &id, error)) {
+        owner->uid = (uid_t)id;
+        owner->root_by_choice = id == 0;
+    } else {
         return FALSE;
     }
-    owner->uid = (uid_t)uid;
-    owner->gid = (gid_t)gid;
+    if (group == NULL) {
+        return default_group(conf, owner, have_gid, error);
+    }
+    if (!resolve_id(conf, "group", group, group_id, &id, error)) {
+        return FALSE;
+    }
+    owner->gid = (gid_t)id;
     return TRUE;
 }

@@ -7,21 +7,24 @@
 #include <sys/types.h>
 
 #define HOOK_QEMU_CONF "/etc/libvirt/qemu.conf"
-/* What Debian's libvirt is built with (-Dqemu_user/-Dqemu_group) and uses
- * when qemu.conf sets no user or group. */
+/* What libvirt is built with (-Dqemu_user/-Dqemu_group) and uses when
+ * qemu.conf sets no user or group: Debian's, then Fedora's and RHEL's. */
 #define HOOK_DEFAULT_QEMU_USER "libvirt-qemu"
-#define HOOK_DEFAULT_QEMU_GROUP "libvirt-qemu"
+#define HOOK_FALLBACK_QEMU_USER "qemu"
 
 typedef struct {
     uid_t uid;
     gid_t gid;
+    gboolean root_by_choice; /* qemu.conf names root itself */
 } HookOwner;
 
 /*
  * Reads `user = "..."` and `group = "..."` from $PVGPU_QEMU_CONF, else
  * /etc/libvirt/qemu.conf. Names, "+N" (numeric id) and plain numbers are
  * understood as libvirt does. A missing file or setting means libvirt's
- * default, libvirt-qemu, or root when that user (group) does not exist.
+ * default: libvirt-qemu, else qemu (user and group; the group falls back to
+ * the default user's primary group). Neither existing is an error: root is
+ * used only when qemu.conf names it.
  */
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error);
 

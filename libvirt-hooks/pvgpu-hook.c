@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "hook-apparmor.h"
 #include "hook-backend.h"
 #include "hook-domain.h"
 #include "hook-error.h"
@@ -43,13 +44,18 @@ static gboolean op_prepare(const HookRun *run, GError **error)
                     "run: pvgpuctl sync %s", arg);
         return FALSE;
     }
-    return hook_backend_start(run->domain, run->operation, error);
+    /* Before libvirt creates or reloads the domain's AppArmor profile. */
+    return hook_apparmor_allow(run->domain, error) &&
+           hook_backend_start(run->domain, run->operation, error);
 }
 
 static gboolean op_check_running(const HookRun *run, GError **error)
 {
-    if (hook_backend_running(run->domain, NULL)) {
+    if (hook_backend_running(run->domain, NULL, error)) {
         return TRUE;
+    }
+    if (*error != NULL) {
+        return FALSE;
     }
     g_set_error(error, HOOK_ERROR, HOOK_EXIT_BACKEND,
                 "the pvgpu backend is no longer running (log: %s)",
@@ -57,19 +63,34 @@ static gboolean op_check_running(const HookRun *run, GError **error)
     return FALSE;
 }
 
+/* A refused pidfile or a leftover directory is worth a line, but never a
+ * failed stop (main() exits 0): both are reported. */
 static gboolean op_stop(const HookRun *run, GError **error)
 {
-    hook_backend_stop(run->domain);
-    /* A leftover directory is worth a line, but never a failed stop. */
-    return hook_runtime_dir_remove(run->domain, error);
+    g_autoptr(GError) remove_error = NULL;
+    gboolean stopped = hook_backend_stop(run->domain, error);
+    gboolean removed = hook_runtime_dir_remove(run->domain, &remove_error) &&
+                       hook_apparmor_revoke(run->domain, &remove_error);
+    if (!removed && stopped) {
+        g_propagate_error(error, g_steal_pointer(&remove_error));
+    } else if (!removed) {
+        char *both = g_strdup_printf("%s; %s", (*error)->message,
+                                     remove_error->message);
+        g_free((*error)->message);
+        (*error)->message = both;
+    }
+    return stopped && removed;
 }
 
 /* libvirt kills a running QEMU whose reconnect hook fails: main() exits 0
  * whatever happens here. The device in QEMU reconnects on its own. */
 static gboolean op_reconnect(const HookRun *run, GError **error)
 {
-    if (hook_backend_running(run->domain, NULL)) {
+    if (hook_backend_running(run->domain, NULL, error)) {
         return TRUE;
+    }
+    if (*error != NULL) {
+        return FALSE;
     }
     return hook_backend_start(run->domain, run->operation, error);
 }

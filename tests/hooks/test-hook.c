@@ -1,397 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Runs the libvirt hook binary as libvirt does (arguments, domain XML on
- * stdin) with its paths pointed at a temporary directory, and checks what
- * it leaves behind: the backend process, the runtime directory, its output.
- *
- * Usage: test-hook HOOK BACKEND FAILING_BACKEND
- * BACKEND may be "" when pvgpu-backend is not built: the tests that need a
- * running backend are then skipped.
+ * The hook's life cycle as libvirt drives it: which calls act, the backend
+ * it starts (detached, on the device socket) and stops, its errors, and the
+ * XML it prints for incoming migrations and restores. hook-harness.h says
+ * how the tests run.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "hook-harness.h"
 
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <grp.h>
 #include <glib/gstdio.h>
-#include <pwd.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pvgpu-control-client.h"
 #include "pvgpu-domain.h"
 #include "pvgpu-xml.h"
-
-#define UUID "6a1f0c52-3d4e-4b8a-9c7d-0e1f2a3b4c5d"
-#define HOOK_DEADLINE_S 30
-#define PROCESS_DEADLINE_S 10
-#define MISMATCH_LINE \
-    "pvgpu: domain 'vm1': the QEMU command line does not match the pvgpu " \
-    "metadata; run: pvgpuctl sync vm1\n"
-
-static const char *hook_path;
-static const char *backend_path;
-static const char *failing_backend_source;
-
-typedef struct {
-    char *base;
-    char *runtime;
-    char *pidfile;
-    char *control;
-    char *device;
-    char *log;
-    char *qemu_conf;
-} Fixture;
-
-typedef struct {
-    gboolean exited;
-    int status;
-    char *out;
-    char *err;
-} HookResult;
-
-static void hook_result_free(HookResult *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-    g_free(r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HookResult, hook_result_free)
-
-static void write_file(const char *path, const char *text)
-{
-    g_autoptr(GError) error = NULL;
-    if (!g_file_set_contents(path, text, -1, &error)) {
-        print_error("%s\n", error->message);
-        fail();
-    }
-}
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0) {
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *name;
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
-static void write_qemu_conf(const Fixture *f, const char *user,
-                            const char *group)
-{
-    g_autofree char *text = g_strdup_printf(
-        "# written by test-hook\n#user = \"nobody\"\nuser = \"%s\"  # ok\n"
-        "group = '%s'\n", user, group);
-    write_file(f->qemu_conf, text);
-}
-
-static int setup(void **state)
-{
-    Fixture *f = g_new0(Fixture, 1);
-    f->base = g_dir_make_tmp("pvgpu-hook-XXXXXX", NULL);
-    if (f->base == NULL || chmod(f->base, 0755) < 0) {
-        return -1;
-    }
-    g_autofree char *run = g_build_filename(f->base, "run", NULL);
-    g_autofree char *logs = g_build_filename(f->base, "log", NULL);
-    f->runtime = g_build_filename(run, UUID, NULL);
-    f->pidfile = g_build_filename(f->runtime, "backend.pid", NULL);
-    f->control = g_build_filename(f->runtime, "control.sock", NULL);
-    f->device = g_build_filename(f->runtime, "device.sock", NULL);
-    f->log = g_build_filename(logs, UUID ".log", NULL);
-    f->qemu_conf = g_build_filename(f->base, "qemu.conf", NULL);
-    g_setenv("PVGPU_RUNTIME_DIR", run, TRUE);
-    g_setenv("PVGPU_LOG_DIR", logs, TRUE);
-    g_setenv("PVGPU_QEMU_CONF", f->qemu_conf, TRUE);
-    g_setenv("PVGPU_HOOK_LAUNCHER", "direct", TRUE);
-    g_setenv("PVGPU_BACKEND", backend_path[0] ? backend_path : "/nonexistent",
-             TRUE);
-    g_autofree char *uid = g_strdup_printf("+%u", (unsigned)getuid());
-    g_autofree char *gid = g_strdup_printf("+%u", (unsigned)getgid());
-    write_qemu_conf(f, uid, gid);
-    *state = f;
-    return 0;
-}
-
-static gboolean read_pid(const char *pidfile, pid_t *pid)
-{
-    g_autofree char *text = NULL;
-    gint64 value = 0;
-    if (!g_file_get_contents(pidfile, &text, NULL, NULL) ||
-        !g_ascii_string_to_signed(g_strstrip(text), 10, 1, G_MAXINT32, &value,
-                                  NULL)) {
-        return FALSE;
-    }
-    *pid = (pid_t)value;
-    return TRUE;
-}
-
-/* Alive and not a zombie (orphans wait for PID 1 to reap them). */
-static gboolean process_alive(pid_t pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-    g_autofree char *stat = NULL;
-    if (!g_file_get_contents(path, &stat, NULL, NULL)) {
-        return FALSE;
-    }
-    const char *state = strrchr(stat, ')');
-    return state != NULL && state[1] == ' ' && state[2] != 'Z' &&
-           state[2] != 'X';
-}
-
-static gboolean wait_process_gone(pid_t pid)
-{
-    gint64 deadline = g_get_monotonic_time() + PROCESS_DEADLINE_S * G_USEC_PER_SEC;
-    while (process_alive(pid)) {
-        if (g_get_monotonic_time() > deadline) {
-            return FALSE;
-        }
-        g_usleep(10000);
-    }
-    return TRUE;
-}
-
-/* Kills a backend the test left running; only ours (cmdline names base). */
-static void kill_leftover_backend(const Fixture *f)
-{
-    pid_t pid = 0;
-    g_autofree char *path = NULL;
-    g_autofree char *cmdline = NULL;
-    gsize len = 0;
-    if (!read_pid(f->pidfile, &pid)) {
-        return;
-    }
-    path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
-    if (g_file_get_contents(path, &cmdline, &len, NULL) &&
-        memmem(cmdline, len, f->base, strlen(f->base)) != NULL) {
-        kill(pid, SIGKILL);
-        wait_process_gone(pid);
-    }
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-    kill_leftover_backend(f);
-    remove_tree(f->base);
-    g_free(f->base);
-    g_free(f->runtime);
-    g_free(f->pidfile);
-    g_free(f->control);
-    g_free(f->device);
-    g_free(f->log);
-    g_free(f->qemu_conf);
-    g_free(f);
-    return 0;
-}
-
-typedef struct {
-    gboolean done;
-    GError *error;
-    char *out;
-    char *err;
-} Communication;
-
-static void communicated(GObject *source, GAsyncResult *result, gpointer data)
-{
-    Communication *c = data;
-    g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &c->out,
-                                         &c->err, &c->error);
-    c->done = TRUE;
-}
-
-static gboolean wake(gpointer data)
-{
-    (void)data;
-    return G_SOURCE_CONTINUE;
-}
-
-/*
- * Runs `hook vm1 OP SUB -` with stdin from a file and fd 5 open. Waiting for EOF on
- * stdout and stderr also proves the backend did not inherit them: libvirt
- * clients hang exactly when a hook's child keeps them open.
- */
-static HookResult *run_hook_file(const char *input_path, const char *op,
-                                 const char *sub)
-{
-    g_autoptr(GMainContext) context = g_main_context_new();
-    g_main_context_push_thread_default(context);
-    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_subprocess_launcher_set_stdin_file_path(launcher, input_path);
-    /* libvirt may leak descriptors into hooks: the backend must not get
-     * them (failing-backend.sh checks fds 4..9). */
-    int leaked = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    assert_true(leaked >= 0);
-    g_subprocess_launcher_take_fd(launcher, leaked, 5);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSubprocess) hook = g_subprocess_launcher_spawn(
-        launcher, &error, hook_path, "vm1", op, sub, "-", NULL);
-    assert_non_null(hook);
-
-    Communication c = { 0 };
-    g_subprocess_communicate_utf8_async(hook, NULL, NULL, communicated, &c);
-    g_autoptr(GSource) tick = g_timeout_source_new(50);
-    g_source_set_callback(tick, wake, NULL, NULL);
-    g_source_attach(tick, context);
-    gint64 deadline = g_get_monotonic_time() + HOOK_DEADLINE_S * G_USEC_PER_SEC;
-    while (!c.done && g_get_monotonic_time() < deadline) {
-        g_main_context_iteration(context, TRUE);
-    }
-    g_source_destroy(tick);
-    if (!c.done) {
-        g_subprocess_force_exit(hook);
-        print_error("hook %s %s: no EOF on its output within %d s (a child "
-                    "kept the hook's stdout or stderr?)\n", op, sub,
-                    HOOK_DEADLINE_S);
-        fail();
-    }
-    if (c.error != NULL) {
-        print_error("hook %s %s: %s\n", op, sub, c.error->message);
-        fail();
-    }
-    g_main_context_pop_thread_default(context);
-
-    HookResult *r = g_new0(HookResult, 1);
-    r->exited = g_subprocess_get_if_exited(hook);
-    r->status = r->exited ? g_subprocess_get_exit_status(hook) : -1;
-    r->out = c.out != NULL ? c.out : g_strdup("");
-    r->err = c.err != NULL ? c.err : g_strdup("");
-    assert_true(r->exited);
-    return r;
-}
-
-static HookResult *run_hook(const Fixture *f, const char *xml, const char *op,
-                            const char *sub)
-{
-    g_autofree char *input = g_build_filename(f->base, "input.xml", NULL);
-    write_file(input, xml);
-    return run_hook_file(input, op, sub);
-}
-
-/* Domain XML with metadata gpu_attrs; its <qemu:commandline> holds a user
- * argument pair, then the pvgpu pair derived from cmdline_attrs (NULL: from
- * gpu_attrs; "": no pvgpu pair). gpu_attrs NULL: no pvgpu metadata. */
-static char *domain_xml(const char *gpu_attrs, const char *cmdline_attrs)
-{
-    static const char *const format =
-        "<domain type='qemu' xmlns:qemu='" PVGPU_QEMU_NS "'>\n"
-        "  <name>vm1</name>\n"
-        "  <uuid>" UUID "</uuid>\n"
-        "  <metadata>\n"
-        "    <app:x xmlns:app='urn:example:app'/>\n%s"
-        "  </metadata>\n"
-        "  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>\n"
-        "  <qemu:commandline>\n"
-        "    <qemu:arg value='-set'/>\n"
-        "    <qemu:arg value='device.x.y=1'/>\n%s"
-        "  </qemu:commandline>\n"
-        "</domain>\n";
-    const char *source = cmdline_attrs != NULL ? cmdline_attrs : gpu_attrs;
-    g_autofree char *args = g_strdup("");
-    if (source != NULL && source[0] != '\0') {
-        g_autofree char *gpu = g_strdup_printf(
-            "    <pvgpu:gpu xmlns:pvgpu='" PVGPU_METADATA_NS "' %s/>\n",
-            source);
-        g_autofree char *plain = g_strdup_printf(format, gpu, "");
-        g_autoptr(xmlDoc) doc = pvgpu_xml_parse(plain, strlen(plain), NULL);
-        g_autoptr(PvgpuDomainConfig) config = NULL;
-        assert_true(pvgpu_domain_config_from_xml(doc, &config, NULL));
-        assert_non_null(config);
-        g_autoptr(GPtrArray) values = pvgpu_domain_qemu_args(config);
-        g_free(args);
-        args = g_strdup_printf("    <qemu:arg value='%s'/>\n"
-                               "    <qemu:arg value='%s'/>\n",
-                               (char *)values->pdata[0],
-                               (char *)values->pdata[1]);
-    }
-    g_autofree char *gpu = gpu_attrs == NULL ? g_strdup("") : g_strdup_printf(
-        "    <pvgpu:gpu xmlns:pvgpu='" PVGPU_METADATA_NS "' %s/>\n", gpu_attrs);
-    return g_strdup_printf(format, gpu, args);
-}
-
-static void assert_one_error_line(const HookResult *r, const char *part)
-{
-    if (!g_str_has_prefix(r->err, "pvgpu: ") ||
-        !g_str_has_suffix(r->err, "\n") ||
-        strchr(r->err, '\n') != r->err + strlen(r->err) - 1 ||
-        strstr(r->err, part) == NULL) {
-        print_error("stderr \"%s\" is not one \"pvgpu: \" line with \"%s\"\n",
-                    r->err, part);
-        fail();
-    }
-}
-
-static void assert_silent_success(const HookResult *r)
-{
-    if (r->status != 0 || r->out[0] != '\0' || r->err[0] != '\0') {
-        print_error("status %d, stdout \"%s\", stderr \"%s\"\n", r->status,
-                    r->out, r->err);
-        fail();
-    }
-}
-
-static gboolean exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
-}
-
-static void require_backend(void)
-{
-    if (backend_path[0] == '\0') {
-        skip();
-    }
-}
-
-static JsonObject *backend_status(const Fixture *f, JsonNode **keep)
-{
-    g_autoptr(GError) error = NULL;
-    *keep = pvgpu_control_command(f->control, "status", &error);
-    if (*keep == NULL) {
-        print_error("%s\n", error->message);
-        fail();
-    }
-    return json_object_get_object_member(json_node_get_object(*keep),
-                                         "status");
-}
-
-static pid_t running_backend(const Fixture *f)
-{
-    pid_t pid = 0;
-    assert_true(read_pid(f->pidfile, &pid));
-    assert_true(process_alive(pid));
-    g_autoptr(JsonNode) node = NULL;
-    JsonObject *status = backend_status(f, &node);
-    assert_non_null(status);
-    assert_int_equal(json_object_get_int_member(status, "pid"), pid);
-    return pid;
-}
-
-static void prepare(const Fixture *f, const char *xml)
-{
-    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
-    assert_silent_success(r);
-}
 
 static void test_not_ours(void **state)
 {
@@ -734,154 +364,54 @@ static void test_oversized_input(void **state)
     assert_one_error_line(r, "larger than 16 MiB");
 }
 
-/* The runtime directory and socket belong to the qemu.conf user, and so
- * does the backend process. Needs root and the libvirt-qemu user. */
-static void test_qemu_conf_owner(void **state)
+/* The backend serves only the QEMU user (SO_PEERCRED): --peer-uid. */
+static void test_backend_argv_peer_uid(void **state)
 {
     Fixture *f = *state;
-    require_backend();
-    struct passwd *pw = getpwnam("libvirt-qemu");
-    if (geteuid() != 0 || pw == NULL) {
-        skip();
-    }
-    uid_t uid = pw->pw_uid;
+    require_root();
     write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_autofree char *script = g_build_filename(f->base, "failing-backend",
+                                               NULL);
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(failing_backend_source, &text, NULL, NULL));
+    write_file(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    g_setenv("PVGPU_BACKEND", script, TRUE);
     g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    prepare(f, xml);
-    struct stat st;
-    assert_int_equal(lstat(f->runtime, &st), 0);
-    assert_int_equal(st.st_uid, uid);
-    gid_t dir_gid = st.st_gid;
-    assert_int_equal(lstat(f->device, &st), 0);
-    assert_int_equal(st.st_uid, uid);
-    assert_int_equal(st.st_gid, dir_gid);
-    pid_t pid = running_backend(f);
-    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
-    g_autofree char *status = NULL;
-    assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
-    g_autofree char *uid_line = g_strdup_printf("\nUid:\t%u\t%u\t", uid, uid);
-    assert_non_null(strstr(status, uid_line));
-}
-
-static void assert_owned_by(const char *path, uid_t uid, gid_t gid)
-{
-    struct stat st;
-    assert_int_equal(lstat(path, &st), 0);
-    if (st.st_uid != uid || st.st_gid != gid) {
-        print_error("%s belongs to %u:%u, expected %u:%u\n", path,
-                    (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid,
-                    (unsigned)gid);
+    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
+    assert_int_equal(r->status, 2);
+    g_autofree char *log = NULL;
+    assert_true(g_file_get_contents(f->log, &log, NULL, NULL));
+    g_autofree char *arg = g_strdup_printf(" --peer-uid=%u ", QEMU_UID);
+    if (strstr(log, arg) == NULL) {
+        print_error("no \"%s\" in the backend's arguments: %s\n", arg, log);
         fail();
     }
 }
 
-/* libvirt-qemu's uid and gid as libvirt's built-in default; skips unless
- * root and both exist. */
-static void require_default_qemu_owner(uid_t *uid, gid_t *gid)
-{
-    struct passwd *pw = getpwnam("libvirt-qemu");
-    if (geteuid() != 0 || pw == NULL) {
-        skip();
-    }
-    *uid = pw->pw_uid;
-    struct group *gr = getgrnam("libvirt-qemu");
-    if (gr == NULL) {
-        skip();
-    }
-    *gid = gr->gr_gid;
-}
-
-/* Without user and group in qemu.conf (Debian ships them commented out),
- * QEMU runs as libvirt's built-in libvirt-qemu:libvirt-qemu: the socket
- * must belong to it, not to root. */
-static void test_qemu_conf_default_owner(void **state)
-{
-    Fixture *f = *state;
-    require_backend();
-    uid_t uid;
-    gid_t gid;
-    require_default_qemu_owner(&uid, &gid);
-    write_file(f->qemu_conf, "# as Debian ships it\n"
-                             "#user = \"libvirt-qemu\"\n"
-                             "#group = \"libvirt-qemu\"\n");
-    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    prepare(f, xml);
-    assert_owned_by(f->runtime, uid, gid);
-    assert_owned_by(f->device, uid, gid);
-    pid_t pid = running_backend(f);
-    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)pid);
-    g_autofree char *status = NULL;
-    assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
-    g_autofree char *uid_line = g_strdup_printf("\nUid:\t%u\t%u\t", uid, uid);
-    g_autofree char *gid_line = g_strdup_printf("\nGid:\t%u\t%u\t", gid, gid);
-    assert_non_null(strstr(status, uid_line));
-    assert_non_null(strstr(status, gid_line));
-}
-
-/* Only the user set: the group stays libvirt's default, as in libvirt. */
-static void test_qemu_conf_default_group(void **state)
-{
-    Fixture *f = *state;
-    require_backend();
-    uid_t uid;
-    gid_t gid;
-    require_default_qemu_owner(&uid, &gid);
-    write_file(f->qemu_conf, "user = \"+0\"\n");
-    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    prepare(f, xml);
-    assert_owned_by(f->runtime, 0, gid);
-    assert_owned_by(f->device, 0, gid);
-}
-
-static void test_qemu_conf_unknown_user(void **state)
-{
-    Fixture *f = *state;
-    write_qemu_conf(f, "no-such-user-pvgpu", "root");
-    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
-    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
-    assert_int_equal(r->status, 3);
-    assert_one_error_line(r, "sets user = \"no-such-user-pvgpu\", which does "
-                             "not exist");
-    assert_false(exists(f->runtime));
-}
-
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        g_printerr("usage: %s HOOK BACKEND FAILING_BACKEND\n", argv[0]);
-        return 2;
-    }
-    /* meson passes built programs relative to the build directory */
-    hook_path = g_canonicalize_filename(argv[1], NULL);
-    backend_path = argv[2][0] != '\0' ? g_canonicalize_filename(argv[2], NULL)
-                                       : "";
-    failing_backend_source = argv[3];
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_not_ours),
-        T(test_other_operations_ignored),
-        T(test_prepare_and_release),
-        T(test_backend_is_detached),
-        T(test_prepare_replaces_stale_backend),
-        T(test_invalid_metadata),
-        T(test_not_well_formed),
-        T(test_commandline_mismatch),
-        T(test_missing_backend),
-        T(test_backend_dies_during_start),
-        T(test_started_with_dead_backend),
-        T(test_reconnect_restarts_dead_backend),
-        T(test_reconnect_failure_exits_zero),
-        T(test_migrate_filter),
-        T(test_restore_filter),
-        T(test_release_spares_foreign_pid),
-        T(test_release_keeps_foreign_files),
-        T(test_oversized_input),
-        T(test_qemu_conf_owner),
-        T(test_qemu_conf_unknown_user),
-        T(test_qemu_conf_default_owner),
-        T(test_qemu_conf_default_group),
+        HOOK_TEST(test_not_ours),
+        HOOK_TEST(test_other_operations_ignored),
+        HOOK_TEST(test_prepare_and_release),
+        HOOK_TEST(test_backend_is_detached),
+        HOOK_TEST(test_prepare_replaces_stale_backend),
+        HOOK_TEST(test_invalid_metadata),
+        HOOK_TEST(test_not_well_formed),
+        HOOK_TEST(test_commandline_mismatch),
+        HOOK_TEST(test_missing_backend),
+        HOOK_TEST(test_backend_dies_during_start),
+        HOOK_TEST(test_started_with_dead_backend),
+        HOOK_TEST(test_reconnect_restarts_dead_backend),
+        HOOK_TEST(test_reconnect_failure_exits_zero),
+        HOOK_TEST(test_migrate_filter),
+        HOOK_TEST(test_restore_filter),
+        HOOK_TEST(test_release_spares_foreign_pid),
+        HOOK_TEST(test_release_keeps_foreign_files),
+        HOOK_TEST(test_oversized_input),
+        HOOK_TEST(test_backend_argv_peer_uid),
     };
-#undef T
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return hook_harness_run(argc, argv, "test-hook", tests,
+                            G_N_ELEMENTS(tests));
 }

@@ -10,7 +10,7 @@ meson=$1 build=$2 schema_source=$3
 dest=$(mktemp -d "${TMPDIR:-/tmp}/pvgpu-install.XXXXXX") || exit 1
 trap 'rm -rf "$dest"' EXIT
 
-echo 1..3
+echo 1..4
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() {
@@ -53,4 +53,14 @@ else
     not_ok "schema installed where the hook looks for it" \
         "the hook looks for '${schema:-?}'" \
         "installed schemas: $(cd "$dest" && find . -name '*.rng')"
+fi
+
+# One VM's QEMU must not reach another's backend: nothing installed grants
+# every domain's device.sock (the hook writes a rule per domain instead).
+wildcard=$(grep -rlE '^[[:space:]]*"?/run/pvgpu/\*' "$dest" 2>/dev/null)
+if [ -z "$wildcard" ]; then
+    ok "no installed AppArmor rule for every domain's socket"
+else
+    not_ok "no installed AppArmor rule for every domain's socket" \
+        "found in: $wildcard"
 fi
