@@ -30,7 +30,7 @@ static const char *apparmor_dir(void)
 }
 
 /* AppArmor enabled in the kernel, and libvirt's profiles installed. */
-static gboolean apparmor_in_use(void)
+gboolean hook_apparmor_in_use(void)
 {
     const char *env = g_getenv("PVGPU_APPARMOR_ENABLED");
     const char *path = env != NULL && env[0] != '\0' ? env
@@ -239,7 +239,7 @@ static gboolean write_profile(int aa_fd, const char *aa, const HookDomain *d,
 
 gboolean hook_apparmor_allow(const HookDomain *d, GError **error)
 {
-    if (!apparmor_in_use()) {
+    if (!hook_apparmor_in_use()) {
         return TRUE;
     }
     const char *aa = apparmor_dir();

@@ -18,6 +18,10 @@
 #define HOOK_APPARMOR_DIR "/etc/apparmor.d"
 #define HOOK_APPARMOR_ENABLED "/sys/module/apparmor/parameters/enabled"
 
+/* AppArmor enabled in the kernel, and libvirt's profiles installed
+ * ($PVGPU_APPARMOR_ENABLED and $PVGPU_APPARMOR_DIR for tests). */
+gboolean hook_apparmor_in_use(void);
+
 /* Writes the rule and the include (atomically, never through a symlink);
  * creates libvirt-<uuid> from TEMPLATE.qemu as virt-aa-helper does when it
  * does not exist yet, so that libvirt then only reloads it. */

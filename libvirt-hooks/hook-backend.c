@@ -333,6 +333,11 @@ static GPtrArray *backend_argv(const HookDomain *d, const HookOwner *owner,
     /* Only QEMU may connect to device.sock (checked with SO_PEERCRED). */
     g_ptr_array_add(argv, g_strdup_printf("--peer-uid=%u",
                                           (unsigned)owner->uid));
+    /* and, where QEMU is confined, only this domain's QEMU */
+    if (d->peer_label != NULL) {
+        g_ptr_array_add(argv, g_strconcat("--peer-label=", d->peer_label,
+                                          NULL));
+    }
     g_ptr_array_add(argv, g_strconcat("--memory-budget=", budget, NULL));
     if (c->display_width != 0) {
         g_ptr_array_add(argv, g_strdup_printf("--display=%ux%u",
@@ -399,7 +404,9 @@ gboolean hook_backend_start(const HookDomain *d, const char *operation,
 {
     HookOwner owner;
     if (!check_executable(d, error) ||
-        !hook_owner_from_qemu_conf(&owner, error)) {
+        !hook_owner_from_qemu_conf(&owner, error) ||
+        (d->dac_label != NULL &&
+         !hook_owner_from_dac_label(&owner, d->dac_label, error))) {
         return FALSE;
     }
     /* A stale backend that cannot be told apart, or a directory that

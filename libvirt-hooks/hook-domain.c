@@ -36,6 +36,8 @@ void hook_domain_free(HookDomain *d)
         g_free(d->control_socket);
         g_free(d->pidfile);
         g_free(d->log_path);
+        g_free(d->peer_label);
+        g_free(d->dac_label);
         g_free(d);
     }
 }

@@ -15,6 +15,8 @@ typedef struct {
     char *control_socket;
     char *pidfile;
     char *log_path;
+    char *peer_label; /* what QEMU runs confined as; NULL: not confined */
+    char *dac_label;  /* "USER:GROUP" of a per-domain DAC label, or NULL */
 } HookDomain;
 
 /* The backend is $PVGPU_BACKEND, else the installed pvgpu-backend. */

@@ -1,30 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "hook-owner.h"
 
+#include <string.h>
+
 #include "hook-error.h"
 #include "hook-passwd.h"
+#include "hook-qemu-conf.h"
 #include "pvgpu-error.h"
-
-/* The last `key = "value"` (or 'value') line, comments allowed after it. */
-static char *conf_value(const char *text, const char *key)
-{
-    g_autofree char *pattern = g_strdup_printf(
-        "^[ \\t]*%s[ \\t]*=[ \\t]*(\"([^\"]*)\"|'([^']*)')[ \\t]*(#.*)?$", key);
-    g_autoptr(GRegex) re = g_regex_new(pattern, G_REGEX_MULTILINE | G_REGEX_RAW, 0, NULL);
-    g_autoptr(GMatchInfo) match = NULL;
-    char *value = NULL;
-    g_regex_match(re, text, 0, &match);
-    while (g_match_info_matches(match)) {
-        g_free(value);
-        value = g_match_info_fetch(match, 2);
-        if (value == NULL || value[0] == '\0') {
-            g_free(value);
-            value = g_match_info_fetch(match, 3);
-        }
-        g_match_info_next(match, NULL);
-    }
-    return value;
-}
 
 /* "+N" is always the id N; otherwise a name, or a number if no such name. */
 static gboolean numeric_id(const char *text, gboolean plus_only, guint *out)
@@ -125,20 +107,15 @@ static gboolean default_group(const char *conf, HookOwner *owner,
 
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error)
 {
-    const char *env = g_getenv("PVGPU_QEMU_CONF");
-    const char *conf = env != NULL && env[0] != '\0' ? env : HOOK_QEMU_CONF;
+    const char *conf = hook_qemu_conf_path();
     *owner = (HookOwner){ 0 };
 
     g_autofree char *text = NULL;
-    g_autoptr(GError) read_error = NULL;
-    if (!g_file_get_contents(conf, &text, NULL, &read_error) &&
-        !g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-        g_set_error(error, HOOK_ERROR, HOOK_EXIT_INTERNAL,
-                    "cannot read %s: %s", conf, read_error->message);
+    if (!hook_qemu_conf_read(&text, error)) {
         return FALSE;
     }
-    g_autofree char *user = text != NULL ? conf_value(text, "user") : NULL;
-    g_autofree char *group = text != NULL ? conf_value(text, "group") : NULL;
+    g_autofree char *user = text != NULL ? hook_qemu_conf_string(text, "user") : NULL;
+    g_autofree char *group = text != NULL ? hook_qemu_conf_string(text, "group") : NULL;
     gboolean have_gid = FALSE;
     guint id = 0;
     if (user == NULL) {
@@ -158,5 +135,30 @@ gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error)
         return FALSE;
     }
     owner->gid = (gid_t)id;
+    return TRUE;
+}
+
+gboolean hook_owner_from_dac_label(HookOwner *owner, const char *label,
+                                   GError **error)
+{
+    const char *colon = strchr(label, ':');
+    if (colon == NULL || colon == label || colon[1] == '\0' ||
+        strchr(colon + 1, ':') != NULL) {
+        g_autofree char *quoted = pvgpu_quote(label);
+        g_set_error(error, HOOK_ERROR, HOOK_EXIT_INVALID,
+                    "the domain's DAC <seclabel> '%s' is not USER:GROUP",
+                    quoted);
+        return FALSE;
+    }
+    g_autofree char *user = g_strndup(label, (gsize)(colon - label));
+    const char *where = "the domain's DAC <seclabel>";
+    guint uid = 0, gid = 0;
+    if (!resolve_id(where, "user", user, user_id, &uid, error) ||
+        !resolve_id(where, "group", colon + 1, group_id, &gid, error)) {
+        return FALSE;
+    }
+    owner->uid = (uid_t)uid;
+    owner->gid = (gid_t)gid;
+    owner->root_by_choice = uid == 0;
     return TRUE;
 }

@@ -6,7 +6,6 @@
 #include <glib.h>
 #include <sys/types.h>
 
-#define HOOK_QEMU_CONF "/etc/libvirt/qemu.conf"
 /* What libvirt is built with (-Dqemu_user/-Dqemu_group) and uses when
  * qemu.conf sets no user or group: Debian's, then Fedora's and RHEL's. */
 #define HOOK_DEFAULT_QEMU_USER "libvirt-qemu"
@@ -27,5 +26,10 @@ typedef struct {
  * used only when qemu.conf names it.
  */
 gboolean hook_owner_from_qemu_conf(HookOwner *owner, GError **error);
+
+/* A domain's own DAC label ("USER:GROUP", names or "+N", as libvirt reads
+ * <seclabel model='dac'><label>): QEMU runs as that, not qemu.conf's user. */
+gboolean hook_owner_from_dac_label(HookOwner *owner, const char *label,
+                                   GError **error);
 
 #endif

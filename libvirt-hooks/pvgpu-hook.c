@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "hook-apparmor.h"
+#include "hook-qemu-conf.h"
 #include "hook-backend.h"
 #include "hook-domain.h"
 #include "hook-error.h"
 #include "hook-runtime.h"
+#include "hook-seclabel.h"
 #include "pvgpu-domain.h"
 #include "pvgpu-error.h"
 #include "pvgpu-xml.h"
@@ -201,9 +203,14 @@ static gboolean run_operation(int index, const char *name,
         return TRUE; /* not a pvgpu domain */
     }
     g_autoptr(HookDomain) domain = hook_domain_new(config, error);
-    if (domain == NULL) {
+    g_autofree char *qemu_conf = NULL;
+    if (domain == NULL || !hook_qemu_conf_read(&qemu_conf, error)) {
         return FALSE;
     }
+    domain->peer_label = hook_seclabel_apparmor(doc, config->uuid,
+                                                hook_apparmor_in_use(),
+                                                qemu_conf);
+    domain->dac_label = hook_seclabel_dac(doc);
     HookRun run = {
         .name = name,
         .doc = doc,

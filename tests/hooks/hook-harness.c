@@ -432,3 +432,37 @@ int hook_harness_run(int argc, char **argv, const char *group,
     return pvgpu_skip_status(
         _cmocka_run_group_tests(group, tests, count, NULL, NULL));
 }
+
+/* The arguments the hook starts the backend with, at op (prepare or
+ * reconnect), through the stand-in backend that logs them; conf_line is
+ * added to qemu.conf. */
+char *stand_in_backend_args(const Fixture *f, const char *xml,
+                            const char *op, const char *conf_line)
+{
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    if (conf_line != NULL) {
+        g_autofree char *conf = read_text(f->qemu_conf);
+        g_autofree char *more = g_strconcat(conf, conf_line, "\n", NULL);
+        write_file(f->qemu_conf, more);
+    }
+    g_autofree char *script = g_build_filename(f->base, "failing-backend",
+                                               NULL);
+    g_autofree char *text = read_text(failing_backend_source);
+    write_file(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    g_setenv("PVGPU_BACKEND", script, TRUE);
+    g_autoptr(HookResult) r = run_hook(f, xml, op, "begin");
+    assert_true(r->exited);
+    g_autofree char *log = read_text(f->log);
+    return g_steal_pointer(&log);
+}
+
+/* xml with a <seclabel> element added to the domain. */
+char *with_seclabel(const char *xml, const char *seclabel)
+{
+    const char *end = strstr(xml, "</domain>");
+    assert_non_null(end);
+    return g_strdup_printf("%.*s%s\n</domain>\n", (int)(end - xml), xml,
+                           seclabel);
+}
+

@@ -107,6 +107,14 @@ void prepare(const Fixture *f, const char *xml);
 char *make_victim(const Fixture *f, const char *name);
 void assert_untouched(const char *victim);
 
+/* The arguments the hook starts a stand-in backend with (FAILING_BACKEND,
+ * which logs them and fails), at op (prepare or reconnect), qemu.conf
+ * naming libvirt-qemu:kvm plus conf_line (NULL: none). */
+char *stand_in_backend_args(const Fixture *f, const char *xml,
+                            const char *op, const char *conf_line);
+/* xml with seclabel added as the domain's last element. */
+char *with_seclabel(const char *xml, const char *seclabel);
+
 #define HOOK_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /* Parses the arguments, applies PVGPU_TEST_FILTER, runs the tests: the

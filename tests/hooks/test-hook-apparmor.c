@@ -134,6 +134,61 @@ static void test_apparmor_symlinks(void **state)
     assert_true(S_ISREG(st.st_mode)); /* the symlink was replaced */
 }
 
+#define PEER_LABEL_ARG " --peer-label=" PROFILE_NAME " "
+
+/* Under AppArmor (libvirt's default driver there) the backend serves only
+ * the QEMU confined by this domain's profile. */
+static void test_apparmor_peer_label(void **state)
+{
+    Fixture *f = *state;
+    require_root();
+    g_free(make_apparmor_dir(f));
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autofree char *args = stand_in_backend_args(f, xml, "prepare", NULL);
+    assert_non_null(strstr(args, PEER_LABEL_ARG));
+}
+
+/* No label asked for where QEMU will not be confined: AppArmor off,
+ * security_driver without apparmor, or a domain that opts out. */
+static void test_apparmor_no_peer_label(void **state)
+{
+    Fixture *f = *state;
+    require_root();
+    g_free(make_apparmor_dir(f));
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+
+    write_file(f->apparmor_enabled, "N\n");
+    g_autofree char *off = stand_in_backend_args(f, xml, "prepare", NULL);
+    assert_non_null(strstr(off, " --peer-uid="));
+    assert_null(strstr(off, "--peer-label"));
+
+    write_file(f->apparmor_enabled, "Y\n");
+    g_autofree char *optout_xml =
+        with_seclabel(xml, "<seclabel type='none' model='apparmor'/>");
+    g_autofree char *optout = stand_in_backend_args(f, optout_xml, "prepare", NULL);
+    assert_null(strstr(optout, "--peer-label"));
+
+    g_autofree char *none = stand_in_backend_args(
+        f, xml, "prepare", "security_driver = [ \"selinux\" ]  # not apparmor");
+    assert_null(strstr(none, "--peer-label"));
+}
+
+/* After a libvirtd restart, the live definition names the label. */
+static void test_apparmor_live_label(void **state)
+{
+    Fixture *f = *state;
+    require_root();
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autofree char *live = with_seclabel(
+        xml, "<seclabel type='dynamic' model='dac' relabel='yes'>"
+             "<label>+64100:+64100</label></seclabel>"
+             "<seclabel type='dynamic' model='apparmor' relabel='yes'>"
+             "<label>" PROFILE_NAME "</label>"
+             "<imagelabel>" PROFILE_NAME "</imagelabel></seclabel>");
+    g_autofree char *args = stand_in_backend_args(f, live, "reconnect", NULL);
+    assert_non_null(strstr(args, PEER_LABEL_ARG));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +196,9 @@ int main(int argc, char **argv)
         HOOK_TEST(test_apparmor_existing_profile),
         HOOK_TEST(test_apparmor_not_in_use),
         HOOK_TEST(test_apparmor_symlinks),
+        HOOK_TEST(test_apparmor_peer_label),
+        HOOK_TEST(test_apparmor_no_peer_label),
+        HOOK_TEST(test_apparmor_live_label),
     };
     return hook_harness_run(argc, argv, "test-hook-apparmor", tests,
                             G_N_ELEMENTS(tests));

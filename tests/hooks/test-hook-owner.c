@@ -195,6 +195,69 @@ static void test_qemu_conf_unknown_user(void **state)
     assert_false(exists(f->runtime));
 }
 
+#define DAC_UID 64200
+#define DAC_GID 64201
+
+/* A domain with its own DAC label (<seclabel type='static' model='dac'>)
+ * runs QEMU as that user, not qemu.conf's: the runtime directory, the
+ * socket and the backend are that user's, and only it may connect. This
+ * is what keeps VMs apart where no AppArmor profile does. */
+static void test_dac_seclabel_owner(void **state)
+{
+    Fixture *f = *state;
+    require_backend();
+    require_root();
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    g_autofree char *own = with_seclabel(
+        xml, "<seclabel type='static' model='dac' relabel='yes'>"
+             "<label>+64200:+64201</label></seclabel>");
+    prepare(f, own);
+    assert_owned_by(f->runtime, DAC_UID, DAC_GID);
+    assert_owned_by(f->device, DAC_UID, DAC_GID);
+    assert_backend_runs_as(f, DAC_UID, DAC_GID);
+    g_autofree char *cmdline_path = g_strdup_printf(
+        "/proc/%d/cmdline", (int)running_backend(f));
+    gchar *cmdline = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(cmdline_path, &cmdline, &len, NULL));
+    gboolean found = FALSE;
+    for (gsize off = 0; off < len; off += strlen(cmdline + off) + 1) {
+        found |= strcmp(cmdline + off, "--peer-uid=64200") == 0;
+    }
+    g_free(cmdline);
+    assert_true(found);
+}
+
+/* A DAC label that is not USER:GROUP, or names nobody, is refused. */
+static void test_dac_seclabel_invalid(void **state)
+{
+    Fixture *f = *state;
+    write_qemu_conf(f, "libvirt-qemu", "kvm");
+    g_setenv("PVGPU_BACKEND", "/bin/true", TRUE);
+    g_autofree char *xml = domain_xml("shmem='16M'", NULL);
+    static const struct {
+        const char *label;
+        const char *error;
+    } cases[] = {
+        { "+64200", "DAC <seclabel> '+64200' is not USER:GROUP" },
+        { "a:b:c", "is not USER:GROUP" },
+        { ":kvm", "is not USER:GROUP" },
+        { "no-such-user-pvgpu:kvm",
+          "sets user = \"no-such-user-pvgpu\", which does not exist" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *seclabel = g_strdup_printf(
+            "<seclabel type='static' model='dac'><label>%s</label>"
+            "</seclabel>", cases[i].label);
+        g_autofree char *bad = with_seclabel(xml, seclabel);
+        g_autoptr(HookResult) r = run_hook(f, bad, "prepare", "begin");
+        assert_true(r->exited && r->status != 0);
+        assert_one_error_line(r, cases[i].error);
+        assert_false(exists(f->runtime));
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +270,8 @@ int main(int argc, char **argv)
         HOOK_TEST(test_qemu_conf_no_default_group),
         HOOK_TEST(test_qemu_conf_default_group),
         HOOK_TEST(test_qemu_conf_root_warns),
+        HOOK_TEST(test_dac_seclabel_owner),
+        HOOK_TEST(test_dac_seclabel_invalid),
     };
     return hook_harness_run(argc, argv, "test-hook-owner", tests,
                             G_N_ELEMENTS(tests));
