@@ -116,31 +116,19 @@ static gboolean send_all(int fd, const char *path, const char *data, gsize len,
     return TRUE;
 }
 
-/* Reads up to and excluding the first newline, at most the reply limit. */
-static char *receive_line(int fd, const char *path, guint timeout_ms,
-                          gint64 deadline, gsize *out_len, GError **error)
+/* Reads until a newline came, the reply limit is reached or the backend
+ * closed; what was read is in the returned buffer, *out_len bytes. */
+static char *receive_reply(int fd, const char *path, guint timeout_ms,
+                           gint64 deadline, gsize *out_len, GError **error)
 {
     g_autofree char *buf = g_malloc(PVGPU_CONTROL_REPLY_MAX);
     gsize len = 0;
-    for (;;) {
-        char *newline = memchr(buf, '\n', len);
-        if (newline != NULL) {
-            *newline = '\0';
-            *out_len = (gsize)(newline - buf);
-            return g_steal_pointer(&buf);
-        }
-        if (len == PVGPU_CONTROL_REPLY_MAX) {
-            control_error(error, path, "the reply is longer than %u bytes",
-                          PVGPU_CONTROL_REPLY_MAX);
-            return NULL;
-        }
+    while (len < PVGPU_CONTROL_REPLY_MAX && memchr(buf, '\n', len) == NULL) {
         ssize_t n = recv(fd, buf + len, PVGPU_CONTROL_REPLY_MAX - len, 0);
         if (n > 0) {
             len += (gsize)n;
         } else if (n == 0) {
-            control_error(error, path, "the backend closed the connection "
-                          "without a complete reply");
-            return NULL;
+            break;
         } else if (errno == EAGAIN || errno == EINTR) {
             if (!wait_fd(fd, POLLIN, deadline)) {
                 control_error(error, path, "no reply within %u ms",
@@ -152,6 +140,8 @@ static char *receive_line(int fd, const char *path, guint timeout_ms,
             return NULL;
         }
     }
+    *out_len = len;
+    return g_steal_pointer(&buf);
 }
 
 static JsonNode *parse_reply(const char *path, const char *line, gsize len,
@@ -193,6 +183,24 @@ static JsonNode *parse_reply(const char *path, const char *line, gsize len,
     return json_node_copy(root);
 }
 
+JsonNode *pvgpu_control_reply_parse(const char *socket_path, const char *data,
+                                    gsize len, GError **error)
+{
+    const char *newline = memchr(data, '\n', MIN(len, PVGPU_CONTROL_REPLY_MAX));
+    if (newline == NULL) {
+        if (len >= PVGPU_CONTROL_REPLY_MAX) {
+            control_error(error, socket_path,
+                          "the reply is longer than %u bytes",
+                          PVGPU_CONTROL_REPLY_MAX);
+        } else {
+            control_error(error, socket_path, "the backend closed the "
+                          "connection without a complete reply");
+        }
+        return NULL;
+    }
+    return parse_reply(socket_path, data, (gsize)(newline - data), error);
+}
+
 JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
                                 guint timeout_ms, GError **error)
 {
@@ -206,12 +214,15 @@ JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
     g_autofree char *json = json_to_string(request, FALSE);
     g_autofree char *message = g_strconcat(json, "\n", NULL);
     gsize len = 0;
-    g_autofree char *line = NULL;
+    g_autofree char *reply = NULL;
     if (send_all(fd, socket_path, message, strlen(message), deadline, error)) {
-        line = receive_line(fd, socket_path, timeout_ms, deadline, &len, error);
+        reply = receive_reply(fd, socket_path, timeout_ms, deadline, &len,
+                              error);
     }
     close(fd);
-    return line != NULL ? parse_reply(socket_path, line, len, error) : NULL;
+    return reply != NULL ? pvgpu_control_reply_parse(socket_path, reply, len,
+                                                     error)
+                         : NULL;
 }
 
 JsonNode *pvgpu_control_command(const char *socket_path, const char *command,

@@ -23,6 +23,12 @@
 JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
                                 guint timeout_ms, GError **error);
 
+/* The reply in the bytes a backend sent (up to its newline, or all it sent
+ * before closing), with the errors pvgpu_control_request gives; socket_path
+ * names the backend in them. */
+JsonNode *pvgpu_control_reply_parse(const char *socket_path, const char *data,
+                                    gsize len, GError **error);
+
 /* {"command": command} with the default timeout. */
 JsonNode *pvgpu_control_command(const char *socket_path, const char *command,
                                 GError **error);
