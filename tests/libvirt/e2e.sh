@@ -597,6 +597,46 @@ case_disable_removes_ours_only() {
     remove_domain win-vm
 }
 
+# connect_as USER SOCKET: exit 0 when USER may connect to SOCKET.
+connect_as() {
+    setpriv --reuid="$1" --regid="$1" --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print(e, file=sys.stderr)
+    sys.exit(1)
+' "$2"
+}
+
+# Two VMs with QEMUs of different users (the second with a DAC label of
+# its own): each backend runs as its QEMU's user, and neither QEMU's user
+# can even connect to the other VM's device socket.
+case_domains_isolated_by_dac_label() {
+    running_pvgpu_domain win-vm
+    remove_domain iso-vm
+    domain_xml iso-vm | sed "s|</domain>|<seclabel type='static' model='dac' relabel='yes'><label>+64300:+64300</label></seclabel>\n</domain>|" \
+        > "$work/xml/iso-vm.xml"
+    virsh_ define "$work/xml/iso-vm.xml" >/dev/null || fail "virsh define iso-vm"
+    "$pvgpuctl" enable iso-vm --shmem 64M >/dev/null || fail "pvgpuctl enable iso-vm"
+    start_domain iso-vm
+    wait_for "backend of iso-vm connected and ready" 30 backend_connected_and_ready iso-vm
+    [ "$(ps -o uid= -p "$(qemu_pid_of iso-vm)" | tr -d ' ')" = 64300 ] || fail "iso-vm's QEMU is not uid 64300"
+    [ "$(ps -o uid= -p "$(backend_pid_of iso-vm)" | tr -d ' ')" = 64300 ] || fail "iso-vm's backend is not uid 64300"
+    local win_sock iso_sock
+    win_sock=$(runtime_dir_of win-vm)/device.sock
+    iso_sock=$(runtime_dir_of iso-vm)/device.sock
+    connect_as 64300 "$iso_sock" 2>/dev/null || fail "uid 64300 cannot reach its own socket (test is broken)"
+    ! connect_as 64300 "$win_sock" 2>/dev/null || fail "iso-vm's QEMU user can connect to win-vm's backend"
+    ! connect_as libvirt-qemu "$iso_sock" 2>/dev/null || fail "win-vm's QEMU user can connect to iso-vm's backend"
+    backend_connected_and_ready win-vm || fail "win-vm lost its backend"
+    backend_connected_and_ready iso-vm || fail "iso-vm lost its backend"
+    virsh_ destroy win-vm >/dev/null || fail "virsh destroy win-vm"
+    destroy_and_assert_cleaned_up iso-vm
+    remove_domain iso-vm
+}
+
 case_no_sanitizer_reports() {
     local reports
     reports=$(find "$sanitizer" -type f)
@@ -607,6 +647,7 @@ $(for f in $reports; do echo "== $f"; cat "$f"; done)"
 case_libvirtd_stops() {
     remove_domain win-vm
     remove_domain plain-vm
+    remove_domain iso-vm
     libvirtd_env stop || fail "libvirtd-env.sh stop"
     local rc=0
     bash "$env_script" status >/dev/null || rc=$?
@@ -646,6 +687,7 @@ cases=(
     enable_running_domain
     sync_repairs_hand_edited_arg
     disable_removes_ours_only
+    domains_isolated_by_dac_label
     no_sanitizer_reports
     libvirtd_stops
     host_libvirt_untouched
@@ -653,7 +695,7 @@ cases=(
 
 cleanup() {
     local name
-    for name in win-vm plain-vm; do
+    for name in win-vm plain-vm iso-vm; do
         if virsh -q -c "$uri" desc "$name" 2>/dev/null | grep -qxF "$marker_description"; then
             virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
             virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
