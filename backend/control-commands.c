@@ -131,26 +131,42 @@ static gchar *handle_status(const PvgpuControlHandler *h)
     return to_line(b);
 }
 
-static gchar *handle_screenshot(const PvgpuControlHandler *h, JsonObject *req)
+/* {"command":"screenshot","fd":true} with a descriptor passed along: the
+ * PNG goes into it (a file the client created with its own rights);
+ * {"command":"screenshot","path":"/abs.png"}: the backend creates it. */
+static gchar *handle_screenshot(const PvgpuControlHandler *h, JsonObject *req,
+                                int fd)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(GError) error = NULL;
     JsonNode *path_node = json_object_get_member(req, "path");
-    const char *path;
+    JsonNode *fd_node = json_object_get_member(req, "fd");
+    gboolean to_fd = fd_node != NULL && JSON_NODE_HOLDS_VALUE(fd_node) &&
+                     json_node_get_value_type(fd_node) == G_TYPE_BOOLEAN &&
+                     json_node_get_boolean(fd_node);
+    const char *path = NULL;
     PvgpuImage frame;
 
-    if (path_node == NULL || !JSON_NODE_HOLDS_VALUE(path_node) ||
-        json_node_get_value_type(path_node) != G_TYPE_STRING) {
-        return error_response("screenshot needs \"path\", a string");
+    if (to_fd && fd < 0) {
+        return error_response("screenshot with \"fd\" needs a descriptor "
+                              "passed with the request (SCM_RIGHTS)");
     }
-    path = json_node_get_string(path_node);
-    if (!g_path_is_absolute(path)) {
-        return error_response("the screenshot path must be absolute");
+    if (!to_fd) {
+        if (path_node == NULL || !JSON_NODE_HOLDS_VALUE(path_node) ||
+            json_node_get_value_type(path_node) != G_TYPE_STRING) {
+            return error_response("screenshot needs \"path\", a string, or "
+                                  "\"fd\": true and a descriptor");
+        }
+        path = json_node_get_string(path_node);
+        if (!g_path_is_absolute(path)) {
+            return error_response("the screenshot path must be absolute");
+        }
     }
     if (!h->peek_frame(h->data, &frame)) {
         return error_response("no scanout is set");
     }
-    if (!pvgpu_png_write(&frame, path, &error)) {
+    if (to_fd ? !pvgpu_png_write_fd(&frame, fd, &error)
+              : !pvgpu_png_write(&frame, path, &error)) {
         return error_response(error->message);
     }
     json_builder_begin_object(b);
@@ -164,6 +180,12 @@ static gchar *handle_screenshot(const PvgpuControlHandler *h, JsonObject *req)
 
 gchar *pvgpu_control_handle_line(const PvgpuControlHandler *handler,
                                  const char *line, gsize len)
+{
+    return pvgpu_control_handle_request(handler, line, len, -1);
+}
+
+gchar *pvgpu_control_handle_request(const PvgpuControlHandler *handler,
+                                    const char *line, gsize len, int fd)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) error = NULL;
@@ -198,7 +220,7 @@ gchar *pvgpu_control_handle_line(const PvgpuControlHandler *handler,
         return handle_status(handler);
     }
     if (g_str_equal(name, "screenshot")) {
-        return handle_screenshot(handler, req);
+        return handle_screenshot(handler, req, fd);
     }
     {
         g_autofree gchar *msg = g_strdup_printf("unknown command \"%s\"",

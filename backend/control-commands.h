@@ -43,6 +43,11 @@ typedef struct {
 gchar *pvgpu_control_handle_line(const PvgpuControlHandler *handler,
                                  const char *line, gsize len);
 
+/* The same, for a request that came with a descriptor (fd, -1: none),
+ * which the caller keeps and closes. */
+gchar *pvgpu_control_handle_request(const PvgpuControlHandler *handler,
+                                    const char *line, gsize len, int fd);
+
 /* The response to a line longer than PVGPU_CONTROL_MAX_LINE. */
 gchar *pvgpu_control_line_too_long(void);
 

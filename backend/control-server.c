@@ -9,6 +9,9 @@
 
 /* A client that does not read its responses is dropped past this. */
 #define OUTPUT_LIMIT (1024u * 1024u)
+/* Descriptors taken from one read; more are cut off (MSG_CTRUNC closes
+ * them in the kernel). */
+#define PVGPU_CONTROL_MAX_FDS 4
 
 typedef struct {
     PvgpuControlServer *server;
@@ -18,6 +21,7 @@ typedef struct {
     gchar in[PVGPU_CONTROL_MAX_LINE + 1]; /* a whole line and its newline */
     gsize in_len;
     gboolean discarding; /* inside a line that was too long */
+    int pending_fd;      /* came with the request being read, or -1 */
     GByteArray *out;
 } ControlClient;
 
@@ -37,6 +41,9 @@ static void client_free(ControlClient *c)
         g_source_remove(c->out_watch);
     }
     close(c->fd);
+    if (c->pending_fd >= 0) {
+        close(c->pending_fd);
+    }
     g_byte_array_unref(c->out);
     g_free(c);
 }
@@ -90,6 +97,36 @@ static void client_respond(ControlClient *c, gchar *response)
     g_free(response);
 }
 
+static void client_drop_pending_fd(ControlClient *c)
+{
+    if (c->pending_fd >= 0) {
+        close(c->pending_fd);
+        c->pending_fd = -1;
+    }
+}
+
+/* Keeps the first descriptor that came with the bytes just read (the
+ * request they begin may use it), closes any others. */
+static void client_take_fds(ControlClient *c, struct msghdr *msg)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm != NULL;
+         cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        gsize n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (gsize i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+            if (c->pending_fd < 0) {
+                c->pending_fd = fd;
+            } else {
+                close(fd);
+            }
+        }
+    }
+}
+
 /* Answers every complete line in the input buffer. */
 static void client_process(ControlClient *c)
 {
@@ -112,11 +149,13 @@ static void client_process(ControlClient *c)
                 content--;
             }
             if (content > 0) {
-                client_respond(c, pvgpu_control_handle_line(
+                client_respond(c, pvgpu_control_handle_request(
                                       c->server->handler, c->in + start,
-                                      content));
+                                      content, c->pending_fd));
             }
         }
+        /* a descriptor serves the one request it came with */
+        client_drop_pending_fd(c);
         start += len + 1;
     }
     memmove(c->in, c->in + start, c->in_len - start);
@@ -137,7 +176,19 @@ static gboolean on_client_readable(gint fd, GIOCondition cond, gpointer data)
     ssize_t n;
 
     (void)cond;
-    n = recv(fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+    struct iovec iov = { .iov_base = c->in + c->in_len,
+                         .iov_len = sizeof(c->in) - c->in_len };
+    union {
+        char buf[CMSG_SPACE(PVGPU_CONTROL_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = control.buf,
+                          .msg_controllen = sizeof(control.buf) };
+    n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n >= 0) {
+        client_take_fds(c, &msg);
+    }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         return G_SOURCE_CONTINUE;
     }
@@ -183,6 +234,7 @@ static gboolean on_listen_readable(gint fd, GIOCondition cond, gpointer data)
     c = g_new0(ControlClient, 1);
     c->server = server;
     c->fd = client_fd;
+    c->pending_fd = -1;
     c->out = g_byte_array_new();
     c->in_watch = g_unix_fd_add(client_fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                 on_client_readable, c);

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <png.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -63,6 +64,61 @@ static gboolean encode(const PvgpuImage *img, FILE *file, guint8 *row,
     return TRUE;
 }
 
+static gboolean writable_image(const PvgpuImage *img, GError **error)
+{
+    if (pvgpu_format_name(img->format) == NULL || img->width == 0 ||
+        img->height == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "cannot write an image of format %u, %ux%u",
+                    img->format, img->width, img->height);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean pvgpu_png_write_fd(const PvgpuImage *img, int fd, GError **error)
+{
+    struct stat st;
+    int flags = fcntl(fd, F_GETFL);
+
+    if (!writable_image(img, error)) {
+        return FALSE;
+    }
+    if (flags < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (flags & O_ACCMODE) == O_RDONLY) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "the descriptor for the screenshot is not a regular "
+                    "file open for writing");
+        return FALSE;
+    }
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    FILE *file = own >= 0 ? fdopen(own, "wb") : NULL;
+    if (file == NULL) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "cannot write the screenshot: %s", g_strerror(errno));
+        if (own >= 0) {
+            close(own);
+        }
+        return FALSE;
+    }
+    g_autofree guint8 *row = g_malloc((gsize)img->width * 4);
+    PngFailure failure = { { 0 } };
+    gboolean ok = ftruncate(own, 0) == 0 && lseek(own, 0, SEEK_SET) == 0 &&
+                  encode(img, file, row, &failure);
+    if (!ok && failure.message[0] == '\0') {
+        g_strlcpy(failure.message, g_strerror(errno), sizeof(failure.message));
+    }
+    if (fclose(file) != 0 && ok) {
+        g_strlcpy(failure.message, g_strerror(errno), sizeof(failure.message));
+        ok = FALSE;
+    }
+    if (!ok) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "cannot write the screenshot: %s", failure.message);
+    }
+    return ok;
+}
+
 gboolean pvgpu_png_write(const PvgpuImage *img, const char *path,
                          GError **error)
 {
@@ -78,11 +134,7 @@ gboolean pvgpu_png_write(const PvgpuImage *img, const char *path,
                     "the screenshot path must be absolute, not \"%s\"", path);
         return FALSE;
     }
-    if (pvgpu_format_name(img->format) == NULL || img->width == 0 ||
-        img->height == 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "cannot write an image of format %u, %ux%u",
-                    img->format, img->width, img->height);
+    if (!writable_image(img, error)) {
         return FALSE;
     }
     tmp = g_strdup_printf("%s.XXXXXX", path);

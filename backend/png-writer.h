@@ -11,6 +11,11 @@
  * Writes img to a temporary file beside path, then renames it over path,
  * so that readers never see a half-written file. path must be absolute.
  */
+/* Writes img as PNG into fd (a regular file open for writing, truncated
+ * first), which a client handed over: the file is created with the
+ * client's rights, not the backend's. fd stays open. */
+gboolean pvgpu_png_write_fd(const PvgpuImage *img, int fd, GError **error);
+
 gboolean pvgpu_png_write(const PvgpuImage *img, const char *path,
                          GError **error);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -96,12 +97,35 @@ static int connect_socket(const char *path, gint64 deadline, GError **error)
     }
 }
 
+/* One send, with pass_fd (when >= 0) attached as SCM_RIGHTS. */
+static ssize_t send_some(int fd, const char *data, gsize len, int pass_fd)
+{
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (pass_fd >= 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+    }
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+/* Sends data; pass_fd (when >= 0) travels with its first byte. */
 static gboolean send_all(int fd, const char *path, const char *data, gsize len,
-                         gint64 deadline, GError **error)
+                         int pass_fd, gint64 deadline, GError **error)
 {
     while (len > 0) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        ssize_t n = send_some(fd, data, len, pass_fd);
         if (n > 0) {
+            pass_fd = -1;
             data += n;
             len -= (gsize)n;
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -204,6 +228,14 @@ JsonNode *pvgpu_control_reply_parse(const char *socket_path, const char *data,
 JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
                                 guint timeout_ms, GError **error)
 {
+    return pvgpu_control_request_fd(socket_path, request, -1, timeout_ms,
+                                    error);
+}
+
+JsonNode *pvgpu_control_request_fd(const char *socket_path, JsonNode *request,
+                                   int pass_fd, guint timeout_ms,
+                                   GError **error)
+{
     g_return_val_if_fail(request != NULL && JSON_NODE_HOLDS_OBJECT(request),
                          NULL);
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
@@ -215,7 +247,8 @@ JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
     g_autofree char *message = g_strconcat(json, "\n", NULL);
     gsize len = 0;
     g_autofree char *reply = NULL;
-    if (send_all(fd, socket_path, message, strlen(message), deadline, error)) {
+    if (send_all(fd, socket_path, message, strlen(message), pass_fd, deadline,
+                 error)) {
         reply = receive_reply(fd, socket_path, timeout_ms, deadline, &len,
                               error);
     }

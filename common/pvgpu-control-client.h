@@ -23,6 +23,12 @@
 JsonNode *pvgpu_control_request(const char *socket_path, JsonNode *request,
                                 guint timeout_ms, GError **error);
 
+/* The same, with pass_fd (>= 0) sent along with the request (SCM_RIGHTS);
+ * the caller keeps its own copy. */
+JsonNode *pvgpu_control_request_fd(const char *socket_path, JsonNode *request,
+                                   int pass_fd, guint timeout_ms,
+                                   GError **error);
+
 /* The reply in the bytes a backend sent (up to its newline, or all it sent
  * before closing), with the errors pvgpu_control_request gives; socket_path
  * names the backend in them. */

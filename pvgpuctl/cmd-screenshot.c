@@ -1,3 +1,8 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "pvgpu-control-client.h"
 #include "pvgpu-domain.h"
 #include "pvgpuctl-commands.h"
@@ -7,17 +12,47 @@
 /* Encoding a large scanout as PNG takes longer than a status request. */
 #define SCREENSHOT_TIMEOUT_MS 20000u
 
-static JsonNode *screenshot_request(const char *path)
+/* The backend writes into a file pvgpuctl created: with the rights of
+ * whoever runs pvgpuctl, not the backend's (QEMU's user). */
+static JsonNode *screenshot_request(void)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "command");
     json_builder_add_string_value(builder, "screenshot");
-    json_builder_set_member_name(builder, "path");
-    json_builder_add_string_value(builder, path);
+    json_builder_set_member_name(builder, "fd");
+    json_builder_add_boolean_value(builder, TRUE);
     json_builder_end_object(builder);
     return json_builder_get_root(builder);
+}
+
+/* A new file beside path (renamed over it once complete), mode 0600 until
+ * then; *tmp_path names it. */
+static int create_beside(const char *path, char **tmp_path, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        pvgpuctl_fail(error, PVGPUCTL_ERROR_FAILED,
+                      "cannot create a file in %s: %s", dir,
+                      g_strerror(errno));
+        return -1;
+    }
+    *tmp_path = g_steal_pointer(&tmp);
+    return fd;
+}
+
+/* What a file created by open(2) would get: 0666 less the umask. */
+static mode_t file_mode(void)
+{
+    mode_t mask = umask(0);
+
+    umask(mask);
+    return 0666 & ~mask;
 }
 
 /* The control socket of the running domain's backend. */
@@ -87,13 +122,28 @@ gboolean pvgpuctl_cmd_screenshot(PvgpuctlContext *ctx,
     if (socket == NULL) {
         return FALSE;
     }
-    request = screenshot_request(path);
-    reply =
-        pvgpu_control_request(socket, request, SCREENSHOT_TIMEOUT_MS, &local);
-    if (reply == NULL) {
+    g_autofree char *tmp = NULL;
+    int fd = create_beside(path, &tmp, error);
+    if (fd < 0) {
+        return FALSE;
+    }
+    request = screenshot_request();
+    reply = pvgpu_control_request_fd(socket, request, fd,
+                                     SCREENSHOT_TIMEOUT_MS, &local);
+    gboolean saved = reply != NULL && fchmod(fd, file_mode()) == 0;
+    int saved_errno = errno;
+    close(fd);
+    if (saved && rename(tmp, path) < 0) {
+        saved = FALSE;
+        saved_errno = errno;
+    }
+    if (!saved) {
+        unlink(tmp);
         return pvgpuctl_fail(error, PVGPUCTL_ERROR_FAILED,
                              "no screenshot of domain '%s' in %s: %s", name,
-                             path, local->message);
+                             path,
+                             reply == NULL ? local->message
+                                           : g_strerror(saved_errno));
     }
     object = json_node_get_object(reply);
     g_string_append_printf(ctx->out,

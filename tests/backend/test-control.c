@@ -2,6 +2,7 @@
 /* Control-socket requests, answered without a socket. */
 #include "test-helpers.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <unistd.h>
@@ -280,6 +281,63 @@ static void test_screenshot_ok(void **state)
                       G_N_ELEMENTS(pixels));
 }
 
+static JsonObject *request_with_fd(Fixture *f, const char *line, int fd)
+{
+    g_autofree gchar *resp =
+        pvgpu_control_handle_request(&f->handler, line, strlen(line), fd);
+    g_autoptr(JsonParser) parser = json_parser_new();
+
+    assert_true(json_parser_load_from_data(parser, resp, -1, NULL));
+    return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
+/* The PNG goes into the descriptor that came with the request. */
+static void test_screenshot_to_fd(void **state)
+{
+    Fixture *f = *state;
+    g_autofree gchar *path = g_build_filename(f->dir, "shot.png", NULL);
+    static const TestPixel pixels[] = {
+        { 0, 0, 0x010203ff },
+        { 1, 1, 0xff0000ff },
+    };
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "old contents, longer than nothing", 33), 33);
+    f->has_frame = TRUE;
+    JsonObject *resp = request_with_fd(
+        f, "{\"command\":\"screenshot\",\"fd\":true}", fd);
+    assert_true(fcntl(fd, F_GETFD) >= 0); /* the caller's to close */
+    close(fd);
+    assert_screenshot(resp, path, 2, 2, pixels, G_N_ELEMENTS(pixels));
+}
+
+/* "fd" without a descriptor, or one that is not a writable file. */
+static void test_screenshot_bad_fd(void **state)
+{
+    Fixture *f = *state;
+    int pipe_fds[2];
+    g_autofree gchar *path = g_build_filename(f->dir, "shot.png", NULL);
+
+    f->has_frame = TRUE;
+    assert_failed_with(
+        request_with_fd(f, "{\"command\":\"screenshot\",\"fd\":true}", -1),
+        "needs a descriptor");
+    assert_int_equal(pipe(pipe_fds), 0);
+    assert_failed_with(
+        request_with_fd(f, "{\"command\":\"screenshot\",\"fd\":true}",
+                        pipe_fds[1]),
+        "not a regular file open for writing");
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    g_file_set_contents(path, "", 0, NULL);
+    int ro = open(path, O_RDONLY | O_CLOEXEC);
+    assert_failed_with(
+        request_with_fd(f, "{\"command\":\"screenshot\",\"fd\":true}", ro),
+        "not a regular file open for writing");
+    close(ro);
+}
+
 #define T(path, fn) PATH_TEST(path, fn, setup, teardown)
 
 int main(void)
@@ -294,6 +352,8 @@ int main(void)
         T("/backend/control/unknown-command", test_unknown_command),
         T("/backend/control/nul-byte", test_nul_byte),
         T("/backend/control/line-too-long", test_line_too_long),
+        T("/backend/control/screenshot-to-fd", test_screenshot_to_fd),
+        T("/backend/control/screenshot-bad-fd", test_screenshot_bad_fd),
         T("/backend/control/screenshot-no-scanout",
           test_screenshot_no_scanout),
         T("/backend/control/screenshot-missing-path",

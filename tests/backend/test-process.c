@@ -8,6 +8,8 @@
 #include "test-support.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -253,6 +255,37 @@ static JsonObject *control(Fixture *f, const char *line)
     return json_object_ref(json_node_get_object(root));
 }
 
+/* control() with pass_fd sent along with the request line (SCM_RIGHTS). */
+static JsonObject *control_with_fd(Fixture *f, const char *line, int pass_fd)
+{
+    int sock = unix_socket_at(f->ctl, FALSE);
+    g_autofree gchar *text = g_strconcat(line, "\n", NULL);
+    struct iovec iov = { .iov_base = text, .iov_len = strlen(text) };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cbuf;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = cbuf.buf,
+                          .msg_controllen = sizeof(cbuf.buf) };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    g_autoptr(GString) resp = g_string_new(NULL);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    char c;
+
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+    assert_int_equal(sendmsg(sock, &msg, 0), (ssize_t)strlen(text));
+    while (test_read_full(sock, &c, 1) && c != '\n') {
+        g_string_append_c(resp, c);
+    }
+    close(sock);
+    assert_true(json_parser_load_from_data(parser, resp->str, -1, NULL));
+    return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
 static JsonObject *status(Fixture *f)
 {
     JsonObject *resp = control(f, "{\"command\":\"status\"}");
@@ -441,6 +474,20 @@ static void test_serve_memfd(void **state)
 
     assert_screenshot(control(f, shot_req), shot, 64, 48, picture_pixels,
                       G_N_ELEMENTS(picture_pixels));
+
+    /* into a file the client created and handed over (pvgpuctl's way) */
+    {
+        g_autofree gchar *fd_shot = g_build_filename(f->dir, "fd-shot.png",
+                                                     NULL);
+        int out = open(fd_shot, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(out >= 0);
+        JsonObject *resp = control_with_fd(
+            f, "{\"command\":\"screenshot\",\"fd\":true}", out);
+        close(out);
+        assert_screenshot(resp, fd_shot, 64, 48, picture_pixels,
+                          G_N_ELEMENTS(picture_pixels));
+        g_unlink(fd_shot);
+    }
 
     /* a refused command: ERROR vector and last_error */
     push(f, &bad.hdr, sizeof(bad));

@@ -14,6 +14,8 @@
 #include "pvgpuctl-libvirt.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <json-glib/json-glib.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -661,17 +663,36 @@ static void test_screenshot(void **state)
     g_autoptr(GPtrArray) requests = NULL;
     g_autoptr(JsonNode) first = NULL;
 
+    g_autofree char *dir = g_dir_make_tmp("pvgpuctl-shot-XXXXXX", NULL);
+    g_autofree char *refused = g_build_filename(dir, "x.png", NULL);
+    g_autofree char *refused_cmd =
+        g_strdup_printf("screenshot vm-gpu %s", refused);
+    g_autofree char *refused_msg = g_strdup_printf(
+        "no screenshot of domain 'vm-gpu' in %s: the backend refused the "
+        "request: no scanout yet", refused);
+    struct stat st;
+    mode_t mask = umask(022);
+
+    g_unlink(abs);
     run_ok(ctx, "screenshot vm-gpu shot.png");
     assert_string_equal(ctx->out->str, expected_out);
-    run_fails(ctx, "screenshot vm-gpu /tmp/x.png", PVGPUCTL_ERROR_FAILED,
-              "no screenshot of domain 'vm-gpu' in /tmp/x.png: the backend "
-              "refused the request: no scanout yet");
+    /* pvgpuctl made the file, with its user's rights and umask */
+    assert_int_equal(stat(abs, &st), 0);
+    assert_int_equal(st.st_uid, getuid());
+    assert_int_equal(st.st_mode & 0777, 0644);
+    g_unlink(abs);
+    run_fails(ctx, refused_cmd, PVGPUCTL_ERROR_FAILED, refused_msg);
+    /* nothing left behind, not even the temporary file */
+    assert_int_equal(g_rmdir(dir), 0);
+    umask(mask);
     requests = fake_backend_stop(fake);
     assert_int_equal(requests->len, 2);
-    /* the backend writes the file: it gets an absolute path */
+    /* the backend writes into the file pvgpuctl passes along */
     first = parse_json(requests->pdata[0]);
     assert_string_equal(member(first, "command"), "screenshot");
-    assert_string_equal(member(first, "path"), abs);
+    assert_null(json_object_get_member(json_node_get_object(first), "path"));
+    assert_true(json_object_get_boolean_member(json_node_get_object(first),
+                                               "fd"));
 }
 
 static void test_screenshot_refusals(void **state)
