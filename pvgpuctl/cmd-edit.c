@@ -4,6 +4,7 @@
 #include "pvgpu-xml.h"
 #include "pvgpuctl-commands.h"
 #include "pvgpuctl-edit.h"
+#include "pvgpuctl-emulator.h"
 #include "pvgpuctl-error.h"
 #include "pvgpuctl-libvirt.h"
 
@@ -65,9 +66,27 @@ static gboolean verify_defined(virConnectPtr conn, virDomainPtr dom,
                          name, local->message);
 }
 
+/* enable's check of the edited definition before it is defined: the
+ * domain's QEMU must have the device. A remote host's binaries cannot be
+ * run from here, and a definition without <emulator> (libvirt's own
+ * default, or a driver other than QEMU) has none to run. */
+static gboolean check_emulator(PvgpuctlContext *ctx, xmlDoc *doc,
+                               const char *name, GError **error)
+{
+    g_autofree char *emulator = pvgpuctl_emulator_of(doc);
+
+    if (emulator == NULL || !pvgpuctl_context_is_local(ctx)) {
+        return TRUE;
+    }
+    return pvgpuctl_emulator_check(name, emulator, error);
+}
+
+typedef gboolean (*CheckFunc)(PvgpuctlContext *ctx, xmlDoc *doc,
+                              const char *name, GError **error);
+
 static gboolean edit_persistent(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
-                                PvgpuctlEditFunc edit, EditResult *result,
-                                GError **error)
+                                PvgpuctlEditFunc edit, CheckFunc check,
+                                EditResult *result, GError **error)
 {
     virConnectPtr conn = pvgpuctl_context_connection(ctx, error);
     const char *name;
@@ -105,7 +124,8 @@ static gboolean edit_persistent(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
         return FALSE;
     }
     before = pvgpuctl_edit_canonical_text(doc);
-    if (!edit(doc, name, args, &result->config, error)) {
+    if (!edit(doc, name, args, &result->config, error) ||
+        (check != NULL && !check(ctx, doc, name, error))) {
         return FALSE;
     }
     after = pvgpuctl_edit_canonical_text(doc);
@@ -148,7 +168,8 @@ gboolean pvgpuctl_cmd_enable(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
 {
     g_auto(EditResult) r = { 0 };
 
-    if (!edit_persistent(ctx, args, pvgpuctl_edit_enable, &r, error)) {
+    if (!edit_persistent(ctx, args, pvgpuctl_edit_enable, check_emulator, &r,
+                         error)) {
         return FALSE;
     }
     g_string_append_printf(ctx->out, "Domain '%s': pvgpu %s\n", r.name,
@@ -163,7 +184,7 @@ gboolean pvgpuctl_cmd_disable(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
 {
     g_auto(EditResult) r = { 0 };
 
-    if (!edit_persistent(ctx, args, pvgpuctl_edit_disable, &r, error)) {
+    if (!edit_persistent(ctx, args, pvgpuctl_edit_disable, NULL, &r, error)) {
         return FALSE;
     }
     if (!r.changed) {
@@ -186,7 +207,7 @@ gboolean pvgpuctl_cmd_sync(PvgpuctlContext *ctx, const PvgpuctlArgs *args,
 {
     g_auto(EditResult) r = { 0 };
 
-    if (!edit_persistent(ctx, args, pvgpuctl_edit_sync, &r, error)) {
+    if (!edit_persistent(ctx, args, pvgpuctl_edit_sync, NULL, &r, error)) {
         return FALSE;
     }
     g_string_append_printf(ctx->out,

@@ -17,6 +17,9 @@ static const PvgpuctlOptionSpec option_specs[] = {
     { PVGPUCTL_OPT_SLOT, "slot", 0, "SLOT",
       "PCI slot on the root bus, 0x01 to 0x1f (default 0x1e on q35, "
       "0x1f on pc)" },
+    { PVGPUCTL_OPT_EMULATOR, "emulator", 0, "PATH",
+      "the QEMU binary the domain runs, which must have the pvgpu device "
+      "(an absolute path; written to <emulator>)" },
     { PVGPUCTL_OPT_JSON, "json", 0, NULL, "print JSON instead of text" },
     { PVGPUCTL_OPT_QUIET, "quiet", 'q', NULL,
       "print nothing on standard output; the exit status tells the "
@@ -35,6 +38,7 @@ void pvgpuctl_args_free(PvgpuctlArgs *args)
         return;
     }
     g_free(args->uri);
+    g_free(args->emulator);
     g_strfreev(args->positional);
     g_free(args);
 }
@@ -94,6 +98,16 @@ static gboolean store_option_value(PvgpuctlArgs *args,
         break;
     case PVGPUCTL_OPT_QUIET:
         args->quiet = TRUE;
+        break;
+    case PVGPUCTL_OPT_EMULATOR:
+        ok = g_path_is_absolute(value);
+        if (ok) {
+            g_free(args->emulator);
+            args->emulator = g_strdup(value);
+        } else {
+            g_set_error(&local, PVGPUCTL_ERROR, PVGPUCTL_ERROR_USAGE,
+                        "%s wants an absolute path, not '%s'", name, value);
+        }
         break;
     }
     if (!ok) {

@@ -10,6 +10,7 @@ typedef enum {
     PVGPUCTL_OPT_SLOT = 1 << 3,
     PVGPUCTL_OPT_JSON = 1 << 4,
     PVGPUCTL_OPT_QUIET = 1 << 5,
+    PVGPUCTL_OPT_EMULATOR = 1 << 6,
 } PvgpuctlOptionFlags;
 
 typedef struct {
@@ -37,6 +38,7 @@ typedef struct {
     guint slot;
     gboolean json;
     gboolean quiet;
+    char *emulator; /* --emulator, an absolute path */
 } PvgpuctlArgs;
 
 /* Parses argv (argv[0] is the program name). Bad command lines give a

@@ -12,11 +12,11 @@ static const PvgpuctlCommand commands[] = {
         "enable",
         "Add the pvgpu device to a domain's persistent definition",
         "DOMAIN [--shmem SIZE] [--memory-budget SIZE] [--display WxH] "
-        "[--slot SLOT]",
+        "[--slot SLOT] [--emulator PATH]",
         1,
         1,
         PVGPUCTL_OPT_SHMEM | PVGPUCTL_OPT_MEMORY_BUDGET |
-            PVGPUCTL_OPT_DISPLAY | PVGPUCTL_OPT_SLOT,
+            PVGPUCTL_OPT_DISPLAY | PVGPUCTL_OPT_SLOT | PVGPUCTL_OPT_EMULATOR,
         pvgpuctl_cmd_enable,
         "Writes the pvgpu metadata element (<pvgpu:gpu> in the namespace\n"
         "urn:x-pvgpu:domain:1.0) into the persistent definition of DOMAIN\n"
@@ -26,11 +26,18 @@ static const PvgpuctlCommand commands[] = {
         "pvgpu metadata, the options given replace its values and the others\n"
         "keep theirs. A running domain is not changed: the new definition\n"
         "takes effect at its next start. The libvirt qemu hook of PVGPU\n"
-        "starts the backend when the domain starts.\n",
+        "starts the backend when the domain starts.\n"
+        "\n"
+        "The domain's QEMU (<emulator>, or --emulator PATH, which replaces\n"
+        "it) must have the pvgpu device: enable runs it with -device help\n"
+        "and changes nothing when the device is missing, naming the binary.\n"
+        "Distribution QEMUs have no pvgpu device; scripts/build-qemu.sh\n"
+        "builds one. Over a remote connection the binary is not checked.\n",
         NULL,
         "  pvgpuctl enable win10\n"
         "  pvgpuctl -c qemu:///system enable win10 --shmem 1G "
-        "--display 1920x1080\n",
+        "--display 1920x1080\n"
+        "  pvgpuctl enable win10 --emulator /usr/local/bin/qemu-pvgpu\n",
     },
     {
         "disable",

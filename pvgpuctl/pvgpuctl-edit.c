@@ -1,5 +1,6 @@
 /* The changes of enable, disable and sync to a domain document. */
 #include "pvgpuctl-edit.h"
+#include "pvgpuctl-emulator.h"
 
 #include "pvgpu-error.h"
 #include "pvgpu-xml.h"
@@ -121,6 +122,10 @@ gboolean pvgpuctl_edit_enable(xmlDoc *doc, const char *name,
     }
     if (args->given & PVGPUCTL_OPT_SLOT) {
         c->slot = args->slot;
+    }
+    if ((args->given & PVGPUCTL_OPT_EMULATOR) &&
+        !pvgpuctl_emulator_set(doc, args->emulator, error)) {
+        return FALSE;
     }
     return apply_and_reread(doc, name, c, config, error);
 }

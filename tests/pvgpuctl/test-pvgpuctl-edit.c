@@ -7,6 +7,7 @@
  */
 #include "pvgpu-xml.h"
 #include "pvgpuctl-edit.h"
+#include "pvgpuctl-emulator.h"
 #include "pvgpuctl-error.h"
 
 #include <setjmp.h>
@@ -183,6 +184,42 @@ static void test_enable_again_changes_nothing(void **state)
     enable(doc, NULL);
     twice = pvgpuctl_edit_canonical_text(doc);
     assert_string_equal(once, twice);
+}
+
+/* --emulator replaces <emulator>, and adds it first among the devices of
+ * a definition that has none. */
+static void test_enable_emulator(void **state)
+{
+    g_autoptr(xmlDoc) doc = load("q35-user-args.xml");
+    PvgpuctlArgs args = { .given = PVGPUCTL_OPT_EMULATOR,
+                          .emulator = "/opt/pvgpu/bin/qemu-system-x86_64" };
+    g_autofree char *path = NULL;
+
+    (void)state;
+    enable(doc, &args);
+    path = pvgpuctl_emulator_of(doc);
+    assert_string_equal(path, "/opt/pvgpu/bin/qemu-system-x86_64");
+
+    xmlNode *devices = NULL;
+    for (xmlNode *n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+        if (pvgpu_xml_is(n, "devices", NULL)) {
+            devices = n;
+        }
+    }
+    assert_non_null(devices);
+    xmlNode *emulator = pvgpu_xml_child(devices, "emulator", NULL);
+    xmlUnlinkNode(emulator);
+    xmlFreeNode(emulator);
+    g_clear_pointer(&path, g_free);
+    assert_null(pvgpuctl_emulator_of(doc));
+    enable(doc, &args);
+    path = pvgpuctl_emulator_of(doc);
+    assert_string_equal(path, "/opt/pvgpu/bin/qemu-system-x86_64");
+    xmlNode *first = devices->children;
+    while (first != NULL && first->type != XML_ELEMENT_NODE) {
+        first = first->next;
+    }
+    assert_true(pvgpu_xml_is(first, "emulator", NULL));
 }
 
 static void test_enable_keeps_values_not_given(void **state)
@@ -421,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_enable_q35_keeps_user_args),
         cmocka_unit_test(test_enable_pc_creates_commandline),
         cmocka_unit_test(test_enable_again_changes_nothing),
+        cmocka_unit_test(test_enable_emulator),
         cmocka_unit_test(test_enable_keeps_values_not_given),
         cmocka_unit_test(test_disable_restores_original),
         cmocka_unit_test(test_disable_pc_removes_what_enable_added),
