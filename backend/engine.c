@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "control-region.h"
 #include "log-limit.h"
@@ -29,6 +30,12 @@ struct _PvgpuEngine {
     gint64 slice_end;           /* this call's deadline */
     guint64 slice_bytes_end;    /* ... and its bytes_touched limit */
     guint64 slice_touched_seen; /* bytes_touched at the last clock read */
+    /* a pixel command the slice cut short, resumed by the next call */
+    gboolean partial;
+    guint64 partial_index;      /* its ring index: consumer stays there */
+    guint32 partial_rows;       /* rows of it done */
+    struct pvgpu_cmd_hdr partial_hdr;
+    _Alignas(16) guint8 partial_cmd[PVGPU_CMD_MAX_SIZE]; /* as validated */
 };
 
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
@@ -192,12 +199,89 @@ static guint32 run_present(PvgpuEngine *e, const struct pvgpu_cmd_present *c,
 }
 
 /* cmd is the private, validated copy; nothing here reads the ring again. */
-static guint32 execute(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
-                       const guint8 *cmd, struct pvgpu_cmd_error *err)
+static gboolean slice_over(PvgpuEngine *e, guint done);
+
+/* Rows of a pixel command of this width in one piece. */
+static guint32 band_rows(guint32 width)
+{
+    guint64 row = (guint64)MAX(width, 1u) * PVGPU_FORMAT_BYTES_PER_PIXEL;
+
+    return (guint32)MAX(1u, MIN((guint64)G_MAXUINT32,
+                                PVGPU_ENGINE_BAND_BYTES / row));
+}
+
+/* One piece of a pixel command. */
+static guint32 run_piece(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
+                         const guint8 *cmd, PvgpuRows *rows,
+                         struct pvgpu_cmd_error *err)
 {
     guint64 copied = 0;
     guint32 code;
 
+    switch (hdr->type) {
+    case PVGPU_CMD_RESOURCE_UPLOAD:
+        code = pvgpu_renderer_upload(
+            e->renderer, (const struct pvgpu_cmd_resource_upload *)cmd,
+            e->heap, e->layout.heap_size, rows, &copied, err);
+        e->counters->bytes_uploaded += copied;
+        return code;
+    case PVGPU_CMD_FILL_RECT:
+        return pvgpu_renderer_fill(
+            e->renderer, (const struct pvgpu_cmd_fill_rect *)cmd, rows, err);
+    default:
+        return pvgpu_renderer_copy(
+            e->renderer, (const struct pvgpu_cmd_copy_rect *)cmd, rows, err);
+    }
+}
+
+/*
+ * A pixel command in pieces of about PVGPU_ENGINE_BAND_BYTES, from row
+ * *rows_done on, until it is finished or the slice is over: one command on
+ * the largest resource cannot hold up SIGTERM or the control socket.
+ */
+static guint32 run_pixels(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
+                          const guint8 *cmd, guint32 *rows_done,
+                          gboolean *finished, struct pvgpu_cmd_error *err)
+{
+    guint32 width;
+    guint32 code;
+
+    switch (hdr->type) {
+    case PVGPU_CMD_RESOURCE_UPLOAD:
+        width = ((const struct pvgpu_cmd_resource_upload *)cmd)->dst.width;
+        break;
+    case PVGPU_CMD_FILL_RECT:
+        width = ((const struct pvgpu_cmd_fill_rect *)cmd)->rect.width;
+        break;
+    default:
+        width = ((const struct pvgpu_cmd_copy_rect *)cmd)->src.width;
+        break;
+    }
+    PvgpuRows rows = { .start = *rows_done, .max = band_rows(width) };
+    for (;;) {
+        code = run_piece(e, hdr, cmd, &rows, err);
+        if (code != PVGPU_ERROR_NONE || rows.finished) {
+            *finished = TRUE;
+            return code;
+        }
+        rows.start += rows.max;
+        *rows_done = rows.start;
+        if (slice_over(e, 1)) {
+            *finished = FALSE;
+            return PVGPU_ERROR_NONE;
+        }
+    }
+}
+
+/* Runs a validated command; *finished is FALSE when a pixel command was
+ * cut short (*rows_done says how far it got). */
+static guint32 execute(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
+                       const guint8 *cmd, guint32 *rows_done,
+                       gboolean *finished, struct pvgpu_cmd_error *err)
+{
+    guint32 code;
+
+    *finished = TRUE;
     switch (hdr->type) {
     case PVGPU_CMD_NOP:
         return PVGPU_ERROR_NONE;
@@ -211,17 +295,9 @@ static guint32 execute(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
         publish_scanout(e);
         return code;
     case PVGPU_CMD_RESOURCE_UPLOAD:
-        code = pvgpu_renderer_upload(
-            e->renderer, (const struct pvgpu_cmd_resource_upload *)cmd,
-            e->heap, e->layout.heap_size, &copied, err);
-        e->counters->bytes_uploaded += copied;
-        return code;
     case PVGPU_CMD_FILL_RECT:
-        return pvgpu_renderer_fill(
-            e->renderer, (const struct pvgpu_cmd_fill_rect *)cmd, err);
     case PVGPU_CMD_COPY_RECT:
-        return pvgpu_renderer_copy(
-            e->renderer, (const struct pvgpu_cmd_copy_rect *)cmd, err);
+        return run_pixels(e, hdr, cmd, rows_done, finished, err);
     case PVGPU_CMD_SET_SCANOUT:
         code = pvgpu_renderer_set_scanout(
             e->renderer, (const struct pvgpu_cmd_set_scanout *)cmd, err);
@@ -348,16 +424,40 @@ static PvgpuEngineStatus run_batch(PvgpuEngine *e, guint max_commands,
         if (*done == max_commands || (*done > 0 && slice_over(e, *done))) {
             return finish_batch(e, PVGPU_ENGINE_MORE);
         }
-        hdr = (struct pvgpu_cmd_hdr){ 0 };
-        if (pvgpu_ring_fetch(&e->layout, e->ring, index, producer, cmd, &hdr,
-                             &err) != PVGPU_ERROR_NONE) {
-            report(e, &err, hdr.type, hdr.id, index);
-            discard_batch(e, producer);
-            break;
+        gboolean resumed = e->partial && e->partial_index == index;
+        guint32 rows_done = 0;
+        gboolean finished = TRUE;
+        guint32 code;
+
+        if (resumed) {
+            /* the copy validated before: the guest may have rewritten
+             * the ring since */
+            hdr = e->partial_hdr;
+            memcpy(cmd, e->partial_cmd, hdr.size);
+            rows_done = e->partial_rows;
+            code = execute(e, &hdr, cmd, &rows_done, &finished, &err);
+        } else {
+            hdr = (struct pvgpu_cmd_hdr){ 0 };
+            if (pvgpu_ring_fetch(&e->layout, e->ring, index, producer, cmd,
+                                 &hdr, &err) != PVGPU_ERROR_NONE) {
+                report(e, &err, hdr.type, hdr.id, index);
+                discard_batch(e, producer);
+                break;
+            }
+            code = pvgpu_cmd_validate(&hdr, cmd, &e->layout, &err);
+            if (code == PVGPU_ERROR_NONE) {
+                code = execute(e, &hdr, cmd, &rows_done, &finished, &err);
+            }
         }
-        if (pvgpu_cmd_validate(&hdr, cmd, &e->layout, &err) !=
-                PVGPU_ERROR_NONE ||
-            execute(e, &hdr, cmd, &err) != PVGPU_ERROR_NONE) {
+        e->partial = !finished;
+        if (!finished) {
+            e->partial_index = index;
+            e->partial_rows = rows_done;
+            e->partial_hdr = hdr;
+            memcpy(e->partial_cmd, cmd, hdr.size);
+            return finish_batch(e, PVGPU_ENGINE_MORE);
+        }
+        if (code != PVGPU_ERROR_NONE) {
             report(e, &err, hdr.type, hdr.id, index);
         }
         e->consumer = index + hdr.size;

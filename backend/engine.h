@@ -42,6 +42,10 @@ typedef enum {
  */
 #define PVGPU_ENGINE_SLICE_US 10000
 #define PVGPU_ENGINE_SLICE_BYTES (64ull << 20)
+/* A pixel command larger than this runs in pieces of about this size,
+ * the slice checked after each: the largest resource cannot hold up the
+ * main loop for a whole command either. */
+#define PVGPU_ENGINE_BAND_BYTES (4ull << 20)
 
 /*
  * shmem points at the whole shared memory, described by layout. Checks the

@@ -156,14 +156,28 @@ guint32 pvgpu_renderer_destroy(PvgpuRenderer *r,
     return PVGPU_ERROR_NONE;
 }
 
+/* The rows [*first, *end) of a height-row rectangle that rows asks for,
+ * and whether that finishes it. */
+static void row_window(PvgpuRows *rows, guint32 height, guint32 *first,
+                       guint32 *end)
+{
+    *first = rows != NULL ? MIN(rows->start, height) : 0;
+    *end = rows != NULL ? *first + MIN(rows->max, height - *first) : height;
+    if (rows != NULL) {
+        rows->finished = *end == height;
+    }
+}
+
 guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
                               const struct pvgpu_cmd_resource_upload *c,
                               const guint8 *heap, guint64 heap_size,
-                              guint64 *copied, struct pvgpu_cmd_error *err)
+                              PvgpuRows *rows, guint64 *copied,
+                              struct pvgpu_cmd_error *err)
 {
     PvgpuResource *res;
     struct pvgpu_rect clip;
     gsize row_bytes;
+    guint32 first, end;
 
     *copied = 0;
     /* the engine validated it already; a direct caller gets the same check */
@@ -182,21 +196,23 @@ guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
     }
     /* clipping keeps the origin, so source row n still feeds row y + n */
     row_bytes = (gsize)clip.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-    for (guint32 n = 0; n < clip.height; n++) {
+    row_window(rows, clip.height, &first, &end);
+    for (guint32 n = first; n < end; n++) {
         memcpy(pixel_at(&res->image, clip.x, clip.y + n),
                heap + c->heap_offset + (guint64)n * c->stride, row_bytes);
     }
-    *copied = (guint64)row_bytes * clip.height;
+    *copied = (guint64)row_bytes * (end - first);
     r->touched += 2 * *copied;
     return PVGPU_ERROR_NONE;
 }
 
 guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
                             const struct pvgpu_cmd_fill_rect *c,
-                            struct pvgpu_cmd_error *err)
+                            PvgpuRows *rows, struct pvgpu_cmd_error *err)
 {
     PvgpuResource *res = lookup(r, c->resource_id);
     struct pvgpu_rect clip;
+    guint32 first, end;
 
     if (res == NULL) {
         return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
@@ -207,26 +223,28 @@ guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
         return pvgpu_cmd_fail(err, PVGPU_ERROR_RECT_BOUNDS,
                               rect_detail(c->rect.x, c->rect.y));
     }
-    for (guint32 y = clip.y; y < clip.y + clip.height; y++) {
+    row_window(rows, clip.height, &first, &end);
+    for (guint32 y = clip.y + first; y < clip.y + end; y++) {
         /* rows start 4-byte aligned: malloc'd buffer, stride = width * 4 */
         guint32 *row = (guint32 *)(void *)pixel_at(&res->image, clip.x, y);
         for (guint32 x = 0; x < clip.width; x++) {
             row[x] = c->color;
         }
     }
-    r->touched += (guint64)clip.width * clip.height *
+    r->touched += (guint64)clip.width * (end - first) *
                   PVGPU_FORMAT_BYTES_PER_PIXEL;
     return PVGPU_ERROR_NONE;
 }
 
 guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
                             const struct pvgpu_cmd_copy_rect *c,
-                            struct pvgpu_cmd_error *err)
+                            PvgpuRows *rows, struct pvgpu_cmd_error *err)
 {
     PvgpuResource *src = lookup(r, c->src_resource_id);
     PvgpuResource *dst = lookup(r, c->dst_resource_id);
     struct pvgpu_rect s, d, want;
     gsize row_bytes;
+    guint32 first, end;
 
     if (src == NULL) {
         return pvgpu_cmd_fail(err, PVGPU_ERROR_RESOURCE_UNKNOWN,
@@ -251,18 +269,14 @@ guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
                               rect_detail(c->dst_x, c->dst_y));
     }
     row_bytes = (gsize)d.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-    r->touched += 2 * (guint64)row_bytes * d.height;
-    if (src == dst && d.y > s.y) {
-        /* overlapping rows of one surface: copy bottom-up, like memmove */
-        for (guint32 n = d.height; n-- > 0;) {
-            memmove(pixel_at(&dst->image, d.x, d.y + n),
-                    pixel_at(&src->image, s.x, s.y + n), row_bytes);
-        }
-    } else {
-        for (guint32 n = 0; n < d.height; n++) {
-            memmove(pixel_at(&dst->image, d.x, d.y + n),
-                    pixel_at(&src->image, s.x, s.y + n), row_bytes);
-        }
+    row_window(rows, d.height, &first, &end);
+    r->touched += 2 * (guint64)row_bytes * (end - first);
+    /* overlapping rows of one surface: copy bottom-up, like memmove */
+    gboolean bottom_up = src == dst && d.y > s.y;
+    for (guint32 i = first; i < end; i++) {
+        guint32 n = bottom_up ? d.height - 1 - i : i;
+        memmove(pixel_at(&dst->image, d.x, d.y + n),
+                pixel_at(&src->image, s.x, s.y + n), row_bytes);
     }
     return PVGPU_ERROR_NONE;
 }

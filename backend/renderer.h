@@ -51,17 +51,31 @@ guint32 pvgpu_renderer_create(PvgpuRenderer *r,
 guint32 pvgpu_renderer_destroy(PvgpuRenderer *r,
                                const struct pvgpu_cmd_resource_destroy *c,
                                struct pvgpu_cmd_error *err);
+/*
+ * Part of a pixel command: rows [start, start + max) of its clipped
+ * rectangle, in the order the command writes them (bottom-up for a copy
+ * down within one resource), so that a large command can run in pieces
+ * with other work in between and give the same pixels. finished is set
+ * when no row is left after these. NULL: all rows at once.
+ */
+typedef struct {
+    guint32 start;
+    guint32 max;
+    gboolean finished;
+} PvgpuRows;
+
 /* heap is the resource heap in shared memory; *copied counts pixel bytes. */
 guint32 pvgpu_renderer_upload(PvgpuRenderer *r,
                               const struct pvgpu_cmd_resource_upload *c,
                               const guint8 *heap, guint64 heap_size,
-                              guint64 *copied, struct pvgpu_cmd_error *err);
+                              PvgpuRows *rows, guint64 *copied,
+                              struct pvgpu_cmd_error *err);
 guint32 pvgpu_renderer_fill(PvgpuRenderer *r,
                             const struct pvgpu_cmd_fill_rect *c,
-                            struct pvgpu_cmd_error *err);
+                            PvgpuRows *rows, struct pvgpu_cmd_error *err);
 guint32 pvgpu_renderer_copy(PvgpuRenderer *r,
                             const struct pvgpu_cmd_copy_rect *c,
-                            struct pvgpu_cmd_error *err);
+                            PvgpuRows *rows, struct pvgpu_cmd_error *err);
 guint32 pvgpu_renderer_set_scanout(PvgpuRenderer *r,
                                    const struct pvgpu_cmd_set_scanout *c,
                                    struct pvgpu_cmd_error *err);

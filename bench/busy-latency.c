@@ -22,7 +22,9 @@
 #include "control-region.h"
 
 #define SHMEM_SIZE PVGPU_SHMEM_MIN_SIZE
-#define SIDE 2048u
+/* --side: the copies are of SIDE x SIDE resources */
+static guint32 side = 2048;
+#define SIDE side
 #define ANSWER_TIMEOUT_MS 60000
 #define TARGET_MS 100.0
 
@@ -124,7 +126,11 @@ static CaseResult run_case(guint32 poll_us, guint requests)
     g_autofree gchar *ctl = g_build_filename(dir, "control.sock", NULL);
     g_autofree gchar *ctl_arg = g_strdup_printf("--control-socket=%s", ctl);
     g_autofree gchar *poll_arg = g_strdup_printf("--poll-us=%u", poll_us);
-    const char *args[] = { ctl_arg, poll_arg, "--memory-budget=64M", NULL };
+    /* two resources and a frame, with room to spare */
+    g_autofree gchar *budget_arg = g_strdup_printf(
+        "--memory-budget=%" G_GUINT64_FORMAT "M",
+        (guint64)((3ull * SIDE * SIDE * 4 >> 20) + 16));
+    const char *args[] = { ctl_arg, poll_arg, budget_arg, NULL };
     g_autofree double *samples = g_new(double, requests);
     CaseResult res = { 0 };
     BenchBackend b;
@@ -159,7 +165,7 @@ static CaseResult run_case(guint32 poll_us, guint requests)
 
 int main(int argc, char **argv)
 {
-    gint requests = 20, poll_us = 10000;
+    gint requests = 20, poll_us = 10000, side_arg = 2048;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         { "requests", 0, 0, G_OPTION_ARG_INT, &requests,
@@ -167,6 +173,9 @@ int main(int argc, char **argv)
         { "poll-us", 0, 0, G_OPTION_ARG_INT, &poll_us,
           "The backend's --poll-us in the polling case; 0 skips it "
           "(default 10000)", "N" },
+        { "side", 0, 0, G_OPTION_ARG_INT, &side_arg,
+          "Width and height of the resources copied (default 2048; 16384 "
+          "is the largest, 1 GiB each)", "N" },
         { "json", 0, 0, G_OPTION_ARG_NONE, &json,
           "Print one JSON object instead of text", NULL },
         { NULL },
@@ -185,6 +194,10 @@ int main(int argc, char **argv)
     if (poll_us < 0 || poll_us > (gint)PVGPU_MAX_POLL_US) {
         bench_usage_error("--poll-us must be 0..%u", PVGPU_MAX_POLL_US);
     }
+    if (side_arg < 1 || side_arg > 16384) {
+        bench_usage_error("--side must be 1..16384");
+    }
+    side = (guint32)side_arg;
     if (poll_us > 0) {
         polls[n_cases++] = (guint32)poll_us;
     }
