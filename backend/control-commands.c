@@ -20,12 +20,15 @@ static gchar *to_line(JsonBuilder *b)
 static gchar *error_response(const char *message)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
+    /* json-glib's parse errors quote the request's bytes, invalid UTF-8
+     * included, and the generator would pass them on: not JSON then */
+    g_autofree gchar *valid = g_utf8_make_valid(message, -1);
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "ok");
     json_builder_add_boolean_value(b, FALSE);
     json_builder_set_member_name(b, "error");
-    json_builder_add_string_value(b, message);
+    json_builder_add_string_value(b, valid);
     json_builder_end_object(b);
     return to_line(b);
 }

@@ -24,8 +24,11 @@ static gboolean socket_error(GError **error, PvgpuCommonError code,
     va_start(ap, format);
     g_autofree char *msg = g_strdup_vprintf(format, ap);
     va_end(ap);
+    /* json-glib's parse errors quote the reply's bytes, invalid UTF-8
+     * included: whatever prints or serializes the message gets text */
+    g_autofree char *printable = pvgpu_text_printable(msg, FALSE);
     g_set_error(error, PVGPU_COMMON_ERROR, code,
-                "backend control socket %s: %s", path, msg);
+                "backend control socket %s: %s", path, printable);
     return FALSE;
 }
 

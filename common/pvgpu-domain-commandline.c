@@ -204,10 +204,10 @@ static void apply_metadata(xmlNode *root, const PvgpuDomainConfig *c)
     }
 }
 
-static void remove_pvgpu_args(xmlNode *root, gboolean drop_empty)
+/* Removes the first pvgpu pair of args; FALSE when there is none. */
+static gboolean remove_first_pair(xmlNode *root, GPtrArray *touched)
 {
     g_autoptr(GPtrArray) args = collect_args(root);
-    g_autoptr(GPtrArray) touched = g_ptr_array_new();
     for (guint i = 0; i < args->len; i++) {
         if (is_pvgpu_pair(args, i)) {
             for (guint j = i; j <= i + 1; j++) {
@@ -217,8 +217,18 @@ static void remove_pvgpu_args(xmlNode *root, gboolean drop_empty)
                 }
                 remove_node(arg);
             }
-            i++;
+            return TRUE;
         }
+    }
+    return FALSE;
+}
+
+static void remove_pvgpu_args(xmlNode *root, gboolean drop_empty)
+{
+    g_autoptr(GPtrArray) touched = g_ptr_array_new();
+    /* one pair at a time: removing "-device pvgpu,A" from
+     * "-device -device pvgpu,A pvgpu,B" makes "-device pvgpu,B" a pair */
+    while (remove_first_pair(root, touched)) {
     }
     for (guint i = 0; drop_empty && i < touched->len; i++) {
         xmlNode *commandline = touched->pdata[i];

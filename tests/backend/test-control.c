@@ -186,6 +186,22 @@ static void test_malformed_json(void **state)
     assert_failed_with(request(*state, "{\"command\":"), "malformed JSON");
 }
 
+/* The parse error quotes the request's broken bytes: the answer is still
+ * JSON (request() checks), with valid UTF-8. */
+static void test_malformed_json_invalid_utf8(void **state)
+{
+    JsonObject *resp = request(*state, "{\"command\":\"a\\777b\":1}");
+
+    assert_true(g_utf8_validate(
+        json_object_get_string_member(resp, "error"), -1, NULL));
+    assert_failed_with(resp, "malformed JSON");
+    /* well-formed, the same byte in the command's name */
+    resp = request(*state, "{\"command\":\"a\\777b\"}");
+    assert_true(g_utf8_validate(
+        json_object_get_string_member(resp, "error"), -1, NULL));
+    assert_failed_with(resp, "unknown command");
+}
+
 static void test_not_an_object(void **state)
 {
     assert_failed_with(request(*state, "[\"status\"]"), "JSON object");
@@ -346,6 +362,8 @@ int main(void)
         T("/backend/control/status-idle", test_status_idle),
         T("/backend/control/status-connected", test_status_connected),
         T("/backend/control/malformed-json", test_malformed_json),
+        T("/backend/control/malformed-json-invalid-utf8",
+          test_malformed_json_invalid_utf8),
         T("/backend/control/not-an-object", test_not_an_object),
         T("/backend/control/missing-command", test_missing_command),
         T("/backend/control/command-not-string", test_command_not_string),

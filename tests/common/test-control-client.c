@@ -189,6 +189,23 @@ static void test_refused_reason_loses_control_characters(void **state)
     assert_non_null(strstr(error->message, "?]0;pwned? ?2J ?[31m"));
 }
 
+/* json-glib quotes the broken bytes in its parse error: the message stays
+ * valid UTF-8 whatever the backend sent. */
+static void test_not_json_message_is_text(void **state)
+{
+    start_text(*state, "{\"ok\":false,\"error\":\"a\\777b\":1}\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) request = json_from_string("{\"command\":\"status\"}",
+                                                   NULL);
+    g_autoptr(JsonNode) reply = pvgpu_control_request(
+        ((Server *)*state)->path, request, SHORT_TIMEOUT_MS, &error);
+    assert_null(reply);
+    assert_true(g_error_matches(error, PVGPU_COMMON_ERROR,
+                                PVGPU_COMMON_ERROR_CONTROL));
+    assert_true(g_utf8_validate(error->message, -1, NULL));
+    assert_non_null(strstr(error->message, "not JSON"));
+}
+
 static void test_refused_without_reason(void **state)
 {
     start_text(*state, "{\"ok\":false,\"error\":7}\n");
@@ -325,6 +342,7 @@ int main(void)
         T(test_screenshot_request_is_sent_verbatim),
         T(test_refused),
         T(test_refused_without_reason),
+        T(test_not_json_message_is_text),
         T(test_refused_reason_loses_control_characters),
         T(test_not_json),
         T(test_not_an_object),

@@ -19,4 +19,6 @@ for option in "$@"; do
 done
 runs=${PVGPU_FUZZ_RUNS:-$runs}
 mkdir -p "$scratch"
-exec "$fuzzer" -runs="$runs" -print_final_stats=1 "${options[@]}" "$scratch" "$seeds"
+# libFuzzer exits 77 on a crash by default, which meson counts as a skip
+exec "$fuzzer" -runs="$runs" -print_final_stats=1 -error_exitcode=1 \
+    -timeout_exitcode=1 "${options[@]}" "$scratch" "$seeds"
