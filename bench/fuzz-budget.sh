@@ -4,7 +4,7 @@
 # suite (`meson test --suite fuzz` runs the same targets for a few seconds).
 #
 #   bench/fuzz-budget.sh [--runs N] [--jobs N] [--build DIR]
-#                        [--sanitize LIST] [--json]
+#                        [--sanitize LIST] [--json] [TARGET...]
 #
 #   --runs N         inputs per target (default 10000000)
 #   --jobs N         targets fuzzed side by side (default: nproc)
@@ -14,6 +14,8 @@
 #                    aborts on undefined behaviour; AddressSanitizer is about
 #                    4x slower, `--sanitize address,undefined` for it)
 #   --json           one JSON object per target instead of the table
+#   TARGET...        only these (e.g. fuzz-ring fuzz-control-reply);
+#                    default: every target of `meson test --suite fuzz`
 #
 # It fails (exit 1) when a target crashes, leaks, times out on an input or
 # executes fewer inputs than --runs; a crashing input is left in the
@@ -26,6 +28,7 @@ jobs=$(nproc)
 build=$root/build-fuzz-budget
 sanitize=undefined
 json=false
+targets=()
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) runs=${2:?}; shift 2 ;;
@@ -37,8 +40,9 @@ while [ $# -gt 0 ]; do
         --sanitize) sanitize=${2:?}; shift 2 ;;
         --sanitize=*) sanitize=${1#*=}; shift ;;
         --json) json=true; shift ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "fuzz-budget: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) echo "fuzz-budget: unknown option '$1' (see --help)" >&2; exit 2 ;;
+        *) targets+=("$1"); shift ;;
     esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz-budget: --runs wants a positive number" >&2; exit 2; }
@@ -57,11 +61,16 @@ ninja -C "$build" >/dev/null
 echo "fuzz-budget: $runs inputs per target, $jobs at a time (progress: $build/meson-logs/testlog.txt)" >&2
 start=$SECONDS
 status=0
+rm -f "$build/meson-logs/testlog.json"
 PVGPU_FUZZ_RUNS=$runs UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    meson test -C "$build" --suite fuzz --num-processes "$jobs" \
+    meson test -C "$build" --suite fuzz --num-processes "$jobs" "${targets[@]}" \
     --timeout-multiplier 0 --quiet >/dev/null 2>&1 || status=$?
 echo "fuzz-budget: done in $((SECONDS - start)) s" >&2
 
+if [ ! -s "$build/meson-logs/testlog.json" ]; then
+    echo "fuzz-budget: meson test ran nothing (unknown TARGET? see 'meson test -C $build --list')" >&2
+    exit 1
+fi
 python3 - "$build/meson-logs/testlog.json" "$runs" "$json" <<'PY' || status=1
 import json, re, sys
 log, runs, as_json = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "true"
