@@ -35,17 +35,12 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
     f->dir = g_dir_make_tmp("pvgpu-conn-XXXXXX", NULL);
     assert_non_null(f->dir);
     f->sock = g_build_filename(f->dir, "device.sock", NULL);
     f->log = g_build_filename(f->dir, "backend.log", NULL);
     f->notify = g_build_filename(f->dir, "notify.sock", NULL);
-    f->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    strcpy(addr.sun_path, f->notify);
-    assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&addr,
-                          sizeof(addr)), 0);
+    f->notify_fd = test_notify_socket(f->notify);
     test_device_memory_init(&f->dev, SHMEM_SIZE);
     *state = f;
     return 0;
@@ -55,10 +50,7 @@ static int teardown(void **state)
 {
     Fixture *f = *state;
 
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
+    test_kill_backend(f->pid);
     device_memory_clear(&f->dev);
     close(f->notify_fd);
     test_remove_tree(f->dir);

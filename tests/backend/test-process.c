@@ -63,18 +63,13 @@ static int unix_socket_at(const char *path, gboolean do_listen)
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
     f->dir = g_dir_make_tmp("pvgpu-proc-XXXXXX", NULL);
     assert_non_null(f->dir);
     f->sock = g_build_filename(f->dir, "backend.sock", NULL);
     f->ctl = g_build_filename(f->dir, "control.sock", NULL);
     f->pidfile = g_build_filename(f->dir, "backend.pid", NULL);
     f->notify = g_build_filename(f->dir, "notify.sock", NULL);
-    f->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    strcpy(addr.sun_path, f->notify);
-    assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&addr,
-                          sizeof(addr)), 0);
+    f->notify_fd = test_notify_socket(f->notify);
     test_device_memory_init(&f->dev, SHMEM_SIZE);
     *state = f;
     return 0;
@@ -84,10 +79,7 @@ static int teardown(void **state)
 {
     Fixture *f = *state;
 
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
+    test_kill_backend(f->pid);
     device_memory_clear(&f->dev);
     close(f->notify_fd);
     test_remove_tree(f->dir);

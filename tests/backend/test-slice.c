@@ -208,17 +208,12 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
     f->dir = g_dir_make_tmp("pvgpu-slice-XXXXXX", NULL);
     assert_non_null(f->dir);
     f->sock_path = g_build_filename(f->dir, "backend.sock", NULL);
     f->ctl = g_build_filename(f->dir, "control.sock", NULL);
     f->notify = g_build_filename(f->dir, "notify.sock", NULL);
-    f->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    strcpy(addr.sun_path, f->notify);
-    assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&addr,
-                          sizeof(addr)), 0);
+    f->notify_fd = test_notify_socket(f->notify);
     f->sock = -1;
     test_device_memory_init(&f->dev, SHMEM_SIZE);
     *state = f;
@@ -229,10 +224,7 @@ static int teardown(void **state)
 {
     Fixture *f = *state;
 
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
+    test_kill_backend(f->pid);
     if (f->sock >= 0) {
         close(f->sock);
     }

@@ -3,6 +3,11 @@
 #include "test-support.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 /* Fails the test with error's message unless ok. */
 static void check(gboolean ok, GError *error)
@@ -133,4 +138,23 @@ void assert_screenshot(JsonObject *resp, const char *path, gint64 width,
     assert_true(test_png_read(path, &png));
     assert_png_pixels(&png, pixels, n_pixels);
     test_png_clear(&png);
+}
+
+int test_notify_socket(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0 && strlen(path) < sizeof(addr.sun_path));
+    strcpy(addr.sun_path, path);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    return fd;
+}
+
+void test_kill_backend(GPid pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
 }

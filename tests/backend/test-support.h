@@ -34,6 +34,13 @@ gboolean test_read_full(int fd, void *buf, gsize len);
 /* Reads one message before the deadline; FALSE on EOF before it. */
 gboolean test_recv_msg(int sock, struct pvgpu_msg *msg);
 
+/* A datagram socket bound at path: a backend started with
+ * NOTIFY_SOCKET=path says READY=1 there. */
+int test_notify_socket(const char *path);
+
+/* Kills and reaps a backend started by a test (nothing when pid <= 0). */
+void test_kill_backend(GPid pid);
+
 /* Removes the files in the directory at path, then the directory. */
 void test_remove_tree(const char *path);
 
