@@ -115,16 +115,23 @@ static void start_text(Server *s, const char *reply)
     start(s, reply, strlen(reply), FALSE);
 }
 
-static void expect_error(Server *s, guint timeout_ms, int code,
-                         const char *part)
+/* The error of a status request that must fail. */
+static GError *status_error(Server *s, guint timeout_ms)
 {
-    g_autoptr(GError) error = NULL;
+    GError *error = NULL;
     g_autoptr(JsonNode) request = json_from_string("{\"command\":\"status\"}",
                                                    NULL);
     g_autoptr(JsonNode) reply = pvgpu_control_request(s->path, request,
                                                       timeout_ms, &error);
     assert_null(reply);
     assert_non_null(error);
+    return error;
+}
+
+static void expect_error(Server *s, guint timeout_ms, int code,
+                         const char *part)
+{
+    g_autoptr(GError) error = status_error(s, timeout_ms);
     if (!g_error_matches(error, PVGPU_COMMON_ERROR, code) ||
         strstr(error->message, part) == NULL) {
         print_error("got \"%s\" (code %d), expected \"%s\" (code %d)\n",
@@ -176,13 +183,7 @@ static void test_refused_reason_loses_control_characters(void **state)
     /* an OSC retitle, a C1 CSI clear-screen and a raw ESC */
     start_text(*state, "{\"ok\":false,\"error\":"
                        "\"\\u001b]0;pwned\\u0007 \\u009b2J \\u001b[31m\"}\n");
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) request = json_from_string("{\"command\":\"status\"}",
-                                                   NULL);
-    g_autoptr(JsonNode) reply = pvgpu_control_request(
-        ((Server *)*state)->path, request, SHORT_TIMEOUT_MS, &error);
-    assert_null(reply);
-    assert_non_null(error);
+    g_autoptr(GError) error = status_error(*state, SHORT_TIMEOUT_MS);
     assert_null(strchr(error->message, '\x1b'));
     assert_null(strchr(error->message, '\a'));
     assert_null(strstr(error->message, "\xc2\x9b"));
@@ -194,12 +195,7 @@ static void test_refused_reason_loses_control_characters(void **state)
 static void test_not_json_message_is_text(void **state)
 {
     start_text(*state, "{\"ok\":false,\"error\":\"a\\777b\":1}\n");
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) request = json_from_string("{\"command\":\"status\"}",
-                                                   NULL);
-    g_autoptr(JsonNode) reply = pvgpu_control_request(
-        ((Server *)*state)->path, request, SHORT_TIMEOUT_MS, &error);
-    assert_null(reply);
+    g_autoptr(GError) error = status_error(*state, SHORT_TIMEOUT_MS);
     assert_true(g_error_matches(error, PVGPU_COMMON_ERROR,
                                 PVGPU_COMMON_ERROR_CONTROL));
     assert_true(g_utf8_validate(error->message, -1, NULL));

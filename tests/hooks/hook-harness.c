@@ -436,6 +436,16 @@ int hook_harness_run(int argc, char **argv, const char *group,
 /* The arguments the hook starts the backend with, at op (prepare or
  * reconnect), through the stand-in backend that logs them; conf_line is
  * added to qemu.conf. */
+void use_stand_in_backend(const Fixture *f)
+{
+    g_autofree char *script = g_build_filename(f->base, "failing-backend",
+                                               NULL);
+    g_autofree char *text = read_text(failing_backend_source);
+    write_file(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    g_setenv("PVGPU_BACKEND", script, TRUE);
+}
+
 char *stand_in_backend_args(const Fixture *f, const char *xml,
                             const char *op, const char *conf_line)
 {
@@ -445,12 +455,7 @@ char *stand_in_backend_args(const Fixture *f, const char *xml,
         g_autofree char *more = g_strconcat(conf, conf_line, "\n", NULL);
         write_file(f->qemu_conf, more);
     }
-    g_autofree char *script = g_build_filename(f->base, "failing-backend",
-                                               NULL);
-    g_autofree char *text = read_text(failing_backend_source);
-    write_file(script, text);
-    assert_int_equal(chmod(script, 0755), 0);
-    g_setenv("PVGPU_BACKEND", script, TRUE);
+    use_stand_in_backend(f);
     g_autoptr(HookResult) r = run_hook(f, xml, op, "begin");
     assert_true(r->exited);
     g_autofree char *log = read_text(f->log);

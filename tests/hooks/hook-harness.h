@@ -107,6 +107,9 @@ void prepare(const Fixture *f, const char *xml);
 char *make_victim(const Fixture *f, const char *name);
 void assert_untouched(const char *victim);
 
+/* PVGPU_BACKEND: a copy of FAILING_BACKEND, which logs its arguments and
+ * fails with status 2. */
+void use_stand_in_backend(const Fixture *f);
 /* The arguments the hook starts a stand-in backend with (FAILING_BACKEND,
  * which logs them and fails), at op (prepare or reconnect), qemu.conf
  * naming libvirt-qemu:kvm plus conf_line (NULL: none). */

@@ -200,13 +200,7 @@ static void test_missing_backend(void **state)
 static void test_backend_dies_during_start(void **state)
 {
     Fixture *f = *state;
-    g_autofree char *script = g_build_filename(f->base, "failing-backend",
-                                               NULL);
-    g_autofree char *text = NULL;
-    assert_true(g_file_get_contents(failing_backend_source, &text, NULL, NULL));
-    write_file(script, text);
-    assert_int_equal(chmod(script, 0755), 0);
-    g_setenv("PVGPU_BACKEND", script, TRUE);
+    use_stand_in_backend(f);
 
     g_autofree char *xml = domain_xml("shmem='16M'", NULL);
     g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
@@ -369,19 +363,8 @@ static void test_backend_argv_peer_uid(void **state)
 {
     Fixture *f = *state;
     require_root();
-    write_qemu_conf(f, "libvirt-qemu", "kvm");
-    g_autofree char *script = g_build_filename(f->base, "failing-backend",
-                                               NULL);
-    g_autofree char *text = NULL;
-    assert_true(g_file_get_contents(failing_backend_source, &text, NULL, NULL));
-    write_file(script, text);
-    assert_int_equal(chmod(script, 0755), 0);
-    g_setenv("PVGPU_BACKEND", script, TRUE);
     g_autofree char *xml = domain_xml("shmem='16M'", NULL);
-    g_autoptr(HookResult) r = run_hook(f, xml, "prepare", "begin");
-    assert_int_equal(r->status, 2);
-    g_autofree char *log = NULL;
-    assert_true(g_file_get_contents(f->log, &log, NULL, NULL));
+    g_autofree char *log = stand_in_backend_args(f, xml, "prepare", NULL);
     g_autofree char *arg = g_strdup_printf(" --peer-uid=%u ", QEMU_UID);
     if (strstr(log, arg) == NULL) {
         print_error("no \"%s\" in the backend's arguments: %s\n", arg, log);
