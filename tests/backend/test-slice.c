@@ -74,7 +74,6 @@ static void test_one_large_command_in_pieces(void **state)
     const guint32 w = 4096, h = 8192; /* 128 MiB: twice the slice's bytes */
     FakeDevice *d = fake_device_new(256ull << 20);
     guint64 start, consumer;
-    guint calls = 0;
 
     (void)state;
     fake_create(d, 1, BGRA, w, h);
@@ -87,11 +86,10 @@ static void test_one_large_command_in_pieces(void **state)
                      PVGPU_ENGINE_MORE);
     assert_int_equal(d->counters.commands, start);
     assert_int_equal(d->ctrl->consumer, consumer);
+    /* 64 MiB a call at most: the rest in one or more further calls */
     while (pvgpu_engine_process(d->engine, PVGPU_ENGINE_BATCH_LIMIT) ==
            PVGPU_ENGINE_MORE) {
-        calls++;
     }
-    assert_true(calls >= 1);
     assert_int_equal(d->counters.commands, start + 1);
     assert_int_equal(d->ctrl->consumer, d->writer.producer);
     assert_int_equal(d->counters.errors, 0);
