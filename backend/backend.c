@@ -329,6 +329,7 @@ int pvgpu_backend_run(const PvgpuOptions *opts)
         .counters = &b.counters,
         .generation = &b.generation,
         .handshake_timeout_ms = opts->handshake_timeout_ms,
+        .allow_shm_name = opts->allow_shm_name,
         .log_limit = &b.conn_log_limit,
         .closed = on_conn_closed,
         .ready = on_conn_ready,

@@ -135,7 +135,8 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
                          "connection");
         return FALSE;
     }
-    if (!pvgpu_handshake_accept(msg, fds, n_fds, &conn->session, &error)) {
+    if (!pvgpu_handshake_accept(msg, fds, n_fds, conn->setup->allow_shm_name,
+                                &conn->session, &error)) {
         g_warning("refusing the handshake: %s", error->message);
         conn_close(conn, NULL);
         return FALSE;

@@ -31,6 +31,7 @@ typedef struct {
     PvgpuCounters *counters;
     guint64 *generation;          /* incremented by every handshake served */
     guint handshake_timeout_ms;   /* 0: no limit */
+    gboolean allow_shm_name;      /* --allow-shm-name */
     PvgpuLogLimit *log_limit;     /* for lines any peer can cause at will */
     PvgpuDeviceConnClosedFunc closed;
     PvgpuDeviceConnReadyFunc ready; /* may be NULL */

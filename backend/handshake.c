@@ -79,8 +79,8 @@ void pvgpu_handshake_result_clear(PvgpuHandshakeResult *res)
 }
 
 gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
-                                guint n_fds, PvgpuHandshakeResult *out,
-                                GError **error)
+                                guint n_fds, gboolean allow_shm_name,
+                                PvgpuHandshakeResult *out, GError **error)
 {
     const struct pvgpu_handshake_ext *ext = &msg->u.handshake.ext;
     gboolean has_ext = msg->u.handshake.has_ext;
@@ -124,6 +124,13 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
         close_fds(fds, 0, 1);
         next = 1;
         used |= PVGPU_FEATURE_SHMEM_FD;
+    } else if (!allow_shm_name) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the device names its shared memory instead of sending "
+                    "it as a sealed descriptor (SHMEM_FD); memory opened by "
+                    "name cannot be sealed, so it is refused (start the "
+                    "backend with --allow-shm-name to accept it)");
+        goto fail;
     } else if (!pvgpu_shmem_map_name(msg->u.handshake.name,
                                      msg->u.handshake.shmem_size,
                                      &out->shmem, error)) {

@@ -18,11 +18,13 @@ typedef struct {
 /*
  * msg is a decoded HANDSHAKE; fds are the n_fds descriptors that came with
  * it, and this function owns them: it keeps what it uses in *out and
- * closes the rest, also on failure. On failure *out holds nothing.
+ * closes the rest, also on failure. On failure *out holds nothing. Memory
+ * opened by name (no SHMEM_FD) is refused unless allow_shm_name: it cannot
+ * be sealed against shrinking.
  */
 gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
-                                guint n_fds, PvgpuHandshakeResult *out,
-                                GError **error);
+                                guint n_fds, gboolean allow_shm_name,
+                                PvgpuHandshakeResult *out, GError **error);
 
 /* Unmaps and closes what pvgpu_handshake_accept() kept. */
 void pvgpu_handshake_result_clear(PvgpuHandshakeResult *res);

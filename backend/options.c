@@ -218,6 +218,11 @@ static const char description[] =
     "  such as \" (enforce)\" is ignored) or a whole SELinux context. A peer\n"
     "  without a label (no LSM active) is refused. Without the option the\n"
     "  label is not checked.\n"
+    "  The shared memory must come as a descriptor sealed against shrinking\n"
+    "  (PVGPU_FEATURE_SHMEM_FD). A device that only names a POSIX shared\n"
+    "  memory object is refused: such memory cannot be sealed, and a peer\n"
+    "  that shrinks it would crash the backend (SIGBUS). --allow-shm-name\n"
+    "  accepts it anyway, for devices that predate SHMEM_FD.\n"
     "\n"
     "Polling:\n"
     "  --poll-us=N (0..10000, default 0 = off): after a batch that ran\n"
@@ -231,6 +236,7 @@ static const char description[] =
     "  Newline-delimited JSON, one request per line (at most 4096 bytes):\n"
     "    {\"command\":\"status\"}\n"
     "    {\"command\":\"screenshot\",\"path\":\"/abs/shot.png\"}\n"
+    "    {\"command\":\"screenshot\",\"fd\":true}  (with a descriptor)\n"
     "  See backend/README.md for the responses.\n"
     "\n"
     "Signals:\n"
@@ -287,6 +293,8 @@ gboolean pvgpu_options_parse(int *argc, char ***argv, PvgpuOptions *opts,
         /* bytes as given, whatever the locale: checked as ASCII below */
         { "peer-label", 0, 0, G_OPTION_ARG_FILENAME, &opts->peer_label,
           "Serve only peers with LSM label LABEL", "LABEL" },
+        { "allow-shm-name", 0, 0, G_OPTION_ARG_NONE, &opts->allow_shm_name,
+          "Accept shared memory opened by name (cannot be sealed)", NULL },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opts->pidfile,
           "Write the process id to PATH", "PATH" },
         { "print-capabilities", 0, 0, G_OPTION_ARG_NONE,

@@ -31,6 +31,7 @@ typedef struct {
     guint32 peer_uid;
     gboolean peer_uid_set;  /* FALSE: the backend's own effective uid */
     gchar *peer_label;      /* NULL: the LSM label is not checked */
+    gboolean allow_shm_name; /* accept memory opened by name (unsealed) */
     gboolean print_capabilities;
     gboolean version;
     gboolean verbose;

@@ -337,7 +337,8 @@ static void assert_handshake_refused(const struct pvgpu_msg *msg, int *fds,
     PvgpuHandshakeResult res;
     GError *error = NULL;
 
-    assert_false(pvgpu_handshake_accept(msg, fds, n_fds, &res, &error));
+    /* allowed, so that the name checks themselves are what refuses */
+    assert_false(pvgpu_handshake_accept(msg, fds, n_fds, TRUE, &res, &error));
     assert_non_null(strstr(error->message, phrase));
     g_error_free(error);
 }
@@ -364,7 +365,7 @@ static void test_handshake_memfd(void **state)
     GError *error = NULL;
 
     (void)state;
-    assert_true(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_true(pvgpu_handshake_accept(&msg, fds, 1, FALSE, &res, &error));
     assert_null(error);
     assert_int_equal(res.features,
                      PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
@@ -462,7 +463,7 @@ static void test_handshake_extra_fds_closed(void **state)
     PvgpuHandshakeResult res;
 
     (void)state;
-    assert_true(pvgpu_handshake_accept(&msg, fds, 2, &res, NULL));
+    assert_true(pvgpu_handshake_accept(&msg, fds, 2, FALSE, &res, NULL));
     assert_false(fd_is_open(extra));
     pvgpu_handshake_result_clear(&res);
 }
@@ -482,7 +483,7 @@ static void test_handshake_eventfds(void **state)
         fds[i] = eventfd(0, EFD_CLOEXEC);
     }
     doorbell = fds[1];
-    assert_true(pvgpu_handshake_accept(&msg, fds, 6, &res, NULL));
+    assert_true(pvgpu_handshake_accept(&msg, fds, 6, FALSE, &res, NULL));
     assert_int_equal(res.features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
                                    PVGPU_FEATURE_EVENTFD);
     assert_int_equal(res.doorbell_fd, doorbell);
@@ -529,7 +530,7 @@ static void test_handshake_eventfds_inconsistent(void **state)
     PvgpuHandshakeResult res;
 
     (void)state;
-    assert_true(pvgpu_handshake_accept(&msg, fds, 2, &res, NULL));
+    assert_true(pvgpu_handshake_accept(&msg, fds, 2, FALSE, &res, NULL));
     assert_int_equal(res.features,
                      PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
     assert_int_equal(res.doorbell_fd, -1);
@@ -601,7 +602,11 @@ static void test_handshake_name_ok(void **state)
     munmap(p, SHMEM_SIZE);
     close(fd);
 
-    assert_true(pvgpu_handshake_accept(&msg, NULL, 0, &res, &error));
+    /* refused by default: such memory cannot be sealed */
+    assert_false(pvgpu_handshake_accept(&msg, NULL, 0, FALSE, &res, &error));
+    assert_non_null(strstr(error->message, "--allow-shm-name"));
+    g_clear_error(&error);
+    assert_true(pvgpu_handshake_accept(&msg, NULL, 0, TRUE, &res, &error));
     shm_unlink(name);
     assert_null(error);
     assert_int_equal(res.features, PVGPU_FEATURE_2D);

@@ -131,7 +131,7 @@ static void test_unsealed_memfd_handshake_refused(void **state)
                                                  &len), PVGPU_CODEC_OK);
     assert_int_equal(pvgpu_ipc_decode(buf, len, &msg, &used),
                      PVGPU_CODEC_OK);
-    assert_false(pvgpu_handshake_accept(&msg, fds, 1, &res, &error));
+    assert_false(pvgpu_handshake_accept(&msg, fds, 1, FALSE, &res, &error));
     assert_non_null(strstr(error->message, "F_SEAL_SHRINK"));
     assert_null(res.shmem.base);
     /* the refused descriptor was closed */
