@@ -171,6 +171,37 @@ static char *receive_reply(int fd, const char *path, guint timeout_ms,
     return g_steal_pointer(&buf);
 }
 
+/* json-glib accepts escapes such as \333 that decode to bytes which are
+ * not UTF-8; such strings would make pvgpuctl's own JSON invalid. */
+static gboolean all_strings_utf8(JsonNode *node)
+{
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init(&iter, json_node_get_object(node));
+        while (json_object_iter_next(&iter, &name, &member)) {
+            if (!g_utf8_validate(name, -1, NULL) || !all_strings_utf8(member)) {
+                return FALSE;
+            }
+        }
+        return TRUE;
+    }
+    if (JSON_NODE_HOLDS_ARRAY(node)) {
+        JsonArray *array = json_node_get_array(node);
+        for (guint i = 0; i < json_array_get_length(array); i++) {
+            if (!all_strings_utf8(json_array_get_element(array, i))) {
+                return FALSE;
+            }
+        }
+        return TRUE;
+    }
+    return !JSON_NODE_HOLDS_VALUE(node) ||
+           json_node_get_value_type(node) != G_TYPE_STRING ||
+           g_utf8_validate(json_node_get_string(node), -1, NULL);
+}
+
 static JsonNode *parse_reply(const char *path, const char *line, gsize len,
                              GError **error)
 {
@@ -188,6 +219,11 @@ static JsonNode *parse_reply(const char *path, const char *line, gsize len,
     JsonNode *root = json_parser_get_root(parser);
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
         control_error(error, path, "the reply is not a JSON object");
+        return NULL;
+    }
+    if (!all_strings_utf8(root)) {
+        control_error(error, path, "the reply holds a string that is not "
+                      "UTF-8");
         return NULL;
     }
     JsonObject *obj = json_node_get_object(root);

@@ -175,6 +175,51 @@ char *pvgpuctl_table_render_text(const PvgpuctlTable *table)
     return g_string_free(out, FALSE);
 }
 
+/* A copy of node whose strings are valid UTF-8: the generator copies a
+ * string's bytes as they are, and JSON must be UTF-8. */
+static JsonNode *utf8_copy(JsonNode *node)
+{
+    if (JSON_NODE_HOLDS_ARRAY(node)) {
+        JsonArray *from = json_node_get_array(node);
+        JsonArray *to = json_array_new();
+        JsonNode *copy = json_node_new(JSON_NODE_ARRAY);
+
+        for (guint i = 0; i < json_array_get_length(from); i++) {
+            json_array_add_element(to,
+                                   utf8_copy(json_array_get_element(from, i)));
+        }
+        json_node_take_array(copy, to);
+        return copy;
+    }
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+        JsonObject *from = json_node_get_object(node);
+        JsonObject *to = json_object_new();
+        JsonNode *copy = json_node_new(JSON_NODE_OBJECT);
+        /* in the order the members were added, as json_node_copy keeps */
+        GList *names = json_object_get_members(from);
+
+        for (GList *l = names; l != NULL; l = l->next) {
+            g_autofree char *valid = g_utf8_make_valid(l->data, -1);
+
+            json_object_set_member(
+                to, valid, utf8_copy(json_object_get_member(from, l->data)));
+        }
+        g_list_free(names);
+        json_node_take_object(copy, to);
+        return copy;
+    }
+    if (JSON_NODE_HOLDS_VALUE(node) &&
+        json_node_get_value_type(node) == G_TYPE_STRING) {
+        JsonNode *copy = json_node_new(JSON_NODE_VALUE);
+        g_autofree char *valid =
+            g_utf8_make_valid(json_node_get_string(node), -1);
+
+        json_node_set_string(copy, valid);
+        return copy;
+    }
+    return json_node_copy(node);
+}
+
 static JsonNode *row_node(const PvgpuctlTable *table, JsonObject *row)
 {
     JsonObject *object = json_object_new();
@@ -184,7 +229,7 @@ static JsonNode *row_node(const PvgpuctlTable *table, JsonObject *row)
         JsonNode *value = json_object_get_member(row, table->columns[c].key);
 
         json_object_set_member(object, table->columns[c].key,
-                               value ? json_node_copy(value)
+                               value ? utf8_copy(value)
                                      : json_node_new(JSON_NODE_NULL));
     }
     json_node_take_object(node, object);

@@ -202,6 +202,15 @@ static void test_not_json_message_is_text(void **state)
     assert_non_null(strstr(error->message, "not JSON"));
 }
 
+/* JSON that json-glib accepts but whose strings decode to bytes that are
+ * not UTF-8 (octal escapes) is refused, not passed on. */
+static void test_non_utf8_string_refused(void **state)
+{
+    start_text(*state, "{\"ok\":true,\"status\":{\"version\":\"1\\333\"}}\n");
+    expect_error(*state, SHORT_TIMEOUT_MS, PVGPU_COMMON_ERROR_CONTROL,
+                 "not UTF-8");
+}
+
 static void test_refused_without_reason(void **state)
 {
     start_text(*state, "{\"ok\":false,\"error\":7}\n");
@@ -339,6 +348,7 @@ int main(void)
         T(test_refused),
         T(test_refused_without_reason),
         T(test_not_json_message_is_text),
+        T(test_non_utf8_string_refused),
         T(test_refused_reason_loses_control_characters),
         T(test_not_json),
         T(test_not_an_object),

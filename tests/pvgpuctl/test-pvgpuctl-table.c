@@ -448,6 +448,32 @@ static void test_backend_text_loses_controls(void **state)
     }
 }
 
+/* A reply whose strings decode to bytes that are not UTF-8 (json-glib
+ * takes octal escapes) still renders as JSON. */
+static void test_json_stays_utf8(void **state)
+{
+    g_autoptr(JsonObject) row = row_with_reply(
+        "{\"ok\":true,\"status\":{\"version\":\"1\\333\","
+        "\"features_names\":[\"2d\\377\"],"
+        "\"scanout\":{\"resource\":1,\"width\":2,\"height\":3,"
+        "\"format\":\"X\\333\"}}}");
+    g_autoptr(PvgpuctlTable) list =
+        pvgpuctl_status_table_new(PVGPUCTL_STATUS_VIEW_LIST);
+    g_autoptr(PvgpuctlTable) detail =
+        pvgpuctl_status_table_new(PVGPUCTL_STATUS_VIEW_DETAIL);
+
+    (void)state;
+    pvgpuctl_table_add_row(list, row);
+    pvgpuctl_table_add_row(detail, row);
+    g_autofree char *json = pvgpuctl_table_render_json(list);
+    g_autofree char *record = pvgpuctl_table_render_record_json(detail, 0);
+    assert_true(g_utf8_validate(json, -1, NULL));
+    assert_true(g_utf8_validate(record, -1, NULL));
+    g_autoptr(JsonParser) parser = json_parser_new();
+    assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+    assert_true(json_parser_load_from_data(parser, record, -1, NULL));
+}
+
 static void test_empty_table(void **state)
 {
     g_autoptr(PvgpuctlTable) table =
@@ -470,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types_stay_missing),
         cmocka_unit_test(test_text_stays_aligned),
         cmocka_unit_test(test_backend_text_loses_controls),
+        cmocka_unit_test(test_json_stays_utf8),
         cmocka_unit_test(test_empty_table),
     };
 
