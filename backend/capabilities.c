@@ -10,6 +10,7 @@ static const struct {
     { PVGPU_FEATURE_2D, "2d" },
     { PVGPU_FEATURE_SHMEM_FD, "shmem-fd" },
     { PVGPU_FEATURE_EVENTFD, "eventfd" },
+    { PVGPU_FEATURE_DISPLAY, "display" },
 };
 
 /* Ring commands in protocol order. */
@@ -43,7 +44,7 @@ gchar *pvgpu_capabilities_json(void)
     json_builder_set_member_name(b, "features");
     json_builder_begin_array(b);
     pvgpu_add_feature_names(b, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
-                               PVGPU_FEATURE_EVENTFD);
+                               PVGPU_FEATURE_EVENTFD | PVGPU_FEATURE_DISPLAY);
     /* opening the memory by name, the original description's way */
     json_builder_add_string_value(b, "shmem-name");
     json_builder_end_array(b);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "display-sender.h"
 #include "handshake.h"
 #include "ipc-reader.h"
 #include "ipc-writer.h"
@@ -19,6 +20,7 @@ struct _PvgpuDeviceConn {
     gboolean ready;
     PvgpuHandshakeResult session;
     PvgpuEngine *engine;
+    PvgpuDisplaySender display;
     guint doorbell_watch;
     guint resume_source; /* idle source finishing a capped batch */
 
@@ -60,6 +62,15 @@ static void raise_vector(guint vector, gpointer data)
     } else {
         conn->counters->irqs_dropped++;
     }
+}
+
+static void presented(gboolean shown, gpointer data)
+{
+    PvgpuDeviceConn *conn = data;
+
+    pvgpu_display_sender_presented(&conn->display, &conn->writer,
+                                   pvgpu_engine_get_renderer(conn->engine),
+                                   shown);
 }
 
 static gboolean resume_ring(gpointer data);
@@ -111,10 +122,11 @@ static gboolean on_doorbell_eventfd(gint fd, GIOCondition cond, gpointer data)
 
 static gchar *features_string(guint64 features)
 {
-    return g_strdup_printf("2d=%s shmem-fd=%s eventfd=%s",
+    return g_strdup_printf("2d=%s shmem-fd=%s eventfd=%s display=%s",
                            (features & PVGPU_FEATURE_2D) ? "yes" : "no",
                            (features & PVGPU_FEATURE_SHMEM_FD) ? "yes" : "no",
-                           (features & PVGPU_FEATURE_EVENTFD) ? "yes" : "no");
+                           (features & PVGPU_FEATURE_EVENTFD) ? "yes" : "no",
+                           (features & PVGPU_FEATURE_DISPLAY) ? "yes" : "no");
 }
 
 /* FALSE when the connection must close. */
@@ -149,6 +161,9 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
         g_warning("refusing the handshake: %s", error->message);
         conn_close(conn, NULL);
         return FALSE;
+    }
+    if (conn->session.features & PVGPU_FEATURE_DISPLAY) {
+        pvgpu_engine_set_presented_func(conn->engine, presented, conn);
     }
     pvgpu_ipc_encode_ack(ack, sizeof(ack), conn->session.features, &len);
     pvgpu_ipc_writer_send(&conn->writer, ack, len, FALSE);

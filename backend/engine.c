@@ -19,6 +19,8 @@ struct _PvgpuEngine {
     PvgpuCounters *counters;
     PvgpuRaiseVectorFunc raise;
     gpointer raise_data;
+    PvgpuPresentedFunc presented;
+    gpointer presented_data;
     guint vectors_pending;      /* raised once consumer covers the command */
     gboolean error_pending;     /* raise ERROR once at the end of a batch */
     PvgpuLogLimit log_limit;
@@ -99,6 +101,13 @@ void pvgpu_engine_free(PvgpuEngine *e)
     }
     pvgpu_renderer_free(e->renderer);
     g_free(e);
+}
+
+void pvgpu_engine_set_presented_func(PvgpuEngine *e, PvgpuPresentedFunc func,
+                                     gpointer user_data)
+{
+    e->presented = func;
+    e->presented_data = user_data;
 }
 
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e)
@@ -185,7 +194,13 @@ static guint32 run_present(PvgpuEngine *e, const struct pvgpu_cmd_present *c,
                            struct pvgpu_cmd_error *err)
 {
     guint32 code = pvgpu_renderer_present(e->renderer, c, err);
+    PvgpuScanout scanout;
 
+    if (e->presented != NULL) {
+        e->presented(code == PVGPU_ERROR_NONE &&
+                         pvgpu_renderer_get_scanout(e->renderer, &scanout),
+                     e->presented_data);
+    }
     if (code != PVGPU_ERROR_NONE) {
         return code;
     }

@@ -76,6 +76,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvgpuEngine, pvgpu_engine_free)
  */
 PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands);
 
+/*
+ * Called after every PRESENT command; shown is TRUE when it changed the
+ * presented frame (see pvgpu_renderer_get_frame()), FALSE when it failed
+ * or the scanout is disabled (a failure may have dropped the frame).
+ */
+typedef void (*PvgpuPresentedFunc)(gboolean shown, gpointer user_data);
+void pvgpu_engine_set_presented_func(PvgpuEngine *e, PvgpuPresentedFunc func,
+                                     gpointer user_data);
+
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e);
 guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e);
 guint64 pvgpu_engine_get_fence_completed(const PvgpuEngine *e);

@@ -166,6 +166,7 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
     if (next < announced) {
         close_fds(fds, next, announced);
     }
+    used |= offered & PVGPU_FEATURE_DISPLAY;
     out->features = PVGPU_FEATURE_2D | used;
     return TRUE;
 

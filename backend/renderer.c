@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "frame-memory.h"
+
 typedef struct {
     PvgpuImage image;
     guint64 cost; /* charged against the budget */
@@ -19,9 +21,12 @@ struct _PvgpuRenderer {
     guint64 scanout_serial; /* bumped by every SET_SCANOUT and disable */
 
     gboolean has_frame;
-    PvgpuImage frame;       /* owned pixels, tightly packed */
+    PvgpuImage frame;       /* pixels in frame_mem, tightly packed */
+    PvgpuFrameMemory frame_mem;
     guint64 frame_cost;
     guint64 frame_serial;   /* scanout_serial the frame was taken from */
+    guint64 frame_generation; /* bumped when frame_mem or its size changes */
+    struct pvgpu_rect frame_damage; /* what the last present changed */
 };
 
 /* error_detail of a rectangle: its origin, x in the high half. */
@@ -67,6 +72,7 @@ PvgpuRenderer *pvgpu_renderer_new(guint64 memory_budget)
     r->resources = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                          resource_free);
     r->budget = memory_budget;
+    r->frame_mem = (PvgpuFrameMemory)PVGPU_FRAME_MEMORY_INIT;
     return r;
 }
 
@@ -76,7 +82,7 @@ void pvgpu_renderer_free(PvgpuRenderer *r)
         return;
     }
     g_hash_table_destroy(r->resources);
-    g_free(r->frame.pixels);
+    pvgpu_frame_memory_free(&r->frame_mem);
     g_free(r);
 }
 
@@ -336,39 +342,49 @@ static void copy_rows(PvgpuRenderer *r, const PvgpuImage *from,
 
 static void drop_frame(PvgpuRenderer *r)
 {
-    g_free(r->frame.pixels);
+    if (!r->has_frame) {
+        return;
+    }
+    pvgpu_frame_memory_free(&r->frame_mem);
     memset(&r->frame, 0, sizeof(r->frame));
     r->used -= r->frame_cost;
     r->frame_cost = 0;
     r->has_frame = FALSE;
+    r->frame_generation++;
 }
 
-/* A frame of view's size replaces the old one, which goes first: old and
- * new together may not fit. FALSE (no frame then) when the new one does
- * not fit the budget. */
+/*
+ * Makes the frame view's size and format, taken from the current scanout.
+ * A frame of that size and format is kept (a guest flipping between two
+ * buffers does not make a new memfd per present); otherwise the old one
+ * goes first, as old and new together may not fit. FALSE (no frame then)
+ * when the new one does not fit the budget.
+ */
 static gboolean new_frame(PvgpuRenderer *r, const PvgpuImage *view,
                           struct pvgpu_cmd_error *err)
 {
     guint64 cost = pvgpu_renderer_alloc_cost(view->width, view->height);
-    guint8 *pixels;
 
-    drop_frame(r);
-    if (!fits(r, cost)) {
-        pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
-        return FALSE;
+    if (r->has_frame && r->frame.width == view->width &&
+        r->frame.height == view->height && r->frame.format == view->format) {
+        r->frame_serial = r->scanout_serial;
+        return TRUE;
     }
-    pixels = g_try_malloc((gsize)view->width * view->height *
-                          PVGPU_FORMAT_BYTES_PER_PIXEL);
-    if (pixels == NULL) {
+    drop_frame(r);
+    if (!fits(r, cost) ||
+        !pvgpu_frame_memory_alloc(&r->frame_mem,
+                                  (gsize)view->width * view->height *
+                                      PVGPU_FORMAT_BYTES_PER_PIXEL)) {
         pvgpu_cmd_fail(err, PVGPU_ERROR_OUT_OF_MEMORY, cost);
         return FALSE;
     }
     r->frame = *view;
     r->frame.stride = (gsize)view->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-    r->frame.pixels = pixels;
+    r->frame.pixels = r->frame_mem.pixels;
     r->frame_cost = cost;
     r->used += cost;
     r->frame_serial = r->scanout_serial;
+    r->frame_generation++;
     r->has_frame = TRUE;
     return TRUE;
 }
@@ -397,9 +413,11 @@ guint32 pvgpu_renderer_present(PvgpuRenderer *r,
         }
         whole = (struct pvgpu_rect){ 0, 0, view.width, view.height };
         copy_rows(r, &view, &r->frame, &whole);
+        r->frame_damage = whole;
     } else {
         /* outside the damage the shown frame stays as it was */
         copy_rows(r, &view, &r->frame, &damage);
+        r->frame_damage = damage;
     }
     return PVGPU_ERROR_NONE;
 }
@@ -432,6 +450,19 @@ gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view)
         return TRUE;
     }
     return FALSE;
+}
+
+guint64 pvgpu_renderer_get_frame(const PvgpuRenderer *r, PvgpuFrame *out)
+{
+    if (r->has_frame) {
+        out->image = r->frame;
+        out->fd = r->frame_mem.fd;
+        out->damage = r->frame_damage;
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->fd = -1;
+    }
+    return r->frame_generation;
 }
 
 guint pvgpu_renderer_resource_count(const PvgpuRenderer *r)

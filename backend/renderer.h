@@ -99,6 +99,20 @@ const PvgpuImage *pvgpu_renderer_get_resource(const PvgpuRenderer *r,
  */
 gboolean pvgpu_renderer_peek_frame(const PvgpuRenderer *r, PvgpuImage *view);
 
+typedef struct {
+    PvgpuImage image;         /* zero size when there is no frame */
+    int fd;                   /* sealed memfd holding image's pixels, or -1 */
+    struct pvgpu_rect damage; /* what the last present changed */
+} PvgpuFrame;
+
+/*
+ * The presented frame, borrowed (valid until the next command). Returns
+ * the frame's generation, which changes whenever the frame's memory, size
+ * or format does (including when it goes away); within one generation the
+ * fd and the mapping stay the same and presents only change pixels.
+ */
+guint64 pvgpu_renderer_get_frame(const PvgpuRenderer *r, PvgpuFrame *out);
+
 guint pvgpu_renderer_resource_count(const PvgpuRenderer *r);
 /* Pixel bytes read and written by all commands so far (a copy counts
  * both sides): what the engine bounds each slice by. */

@@ -34,6 +34,7 @@ enum pvgpu_codec_status {
     PVGPU_CODEC_ERR_EXTENSION,          /* malformed handshake extension */
     PVGPU_CODEC_ERR_NO_SPACE,           /* encode buffer too small */
     PVGPU_CODEC_ERR_SHMEM_SIZE,         /* not a valid BAR2 size */
+    PVGPU_CODEC_ERR_DISPLAY,            /* invalid DISPLAY_* fields */
 };
 
 static inline const char *pvgpu_codec_strerror(int status)
@@ -59,6 +60,8 @@ static inline const char *pvgpu_codec_strerror(int status)
         return "buffer too small";
     case PVGPU_CODEC_ERR_SHMEM_SIZE:
         return "shared-memory size must be a power of two from 4 MiB to 64 GiB";
+    case PVGPU_CODEC_ERR_DISPLAY:
+        return "invalid display scanout or update";
     default:
         return "unknown codec error";
     }
@@ -94,6 +97,19 @@ static inline void pvgpu_le64_store(uint8_t *p, uint64_t v)
 
 /* ---- IPC messages ---------------------------------------------------- */
 
+static inline bool pvgpu_format_valid(uint32_t format)
+{
+    return format >= PVGPU_FORMAT_B8G8R8A8_UNORM &&
+           format <= PVGPU_FORMAT_R8G8B8X8_UNORM;
+}
+
+static inline bool pvgpu_dimensions_valid(uint32_t width, uint32_t height)
+{
+    return width >= 1 && width <= PVGPU_MAX_DIMENSION &&
+           height >= 1 && height <= PVGPU_MAX_DIMENSION;
+}
+
+
 /* A decoded message. name is always NUL-terminated. */
 struct pvgpu_msg {
     uint32_t type;
@@ -111,12 +127,14 @@ struct pvgpu_msg {
         struct {
             uint32_t vector;
         } irq;
+        struct pvgpu_display_scanout scanout;
+        struct pvgpu_display_update update;
     } u;
 };
 
 static inline bool pvgpu_msg_type_known(uint32_t type)
 {
-    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_SHUTDOWN;
+    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_DISPLAY_UPDATE;
 }
 
 /*
@@ -154,6 +172,16 @@ static inline int pvgpu_ipc_decode_hdr(const void *buf, size_t len,
         break;
     case PVGPU_MSG_IRQ:
         if (size != 4) {
+            return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
+        }
+        break;
+    case PVGPU_MSG_DISPLAY_SCANOUT:
+        if (size != sizeof(struct pvgpu_display_scanout)) {
+            return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
+        }
+        break;
+    case PVGPU_MSG_DISPLAY_UPDATE:
+        if (size != sizeof(struct pvgpu_display_update)) {
             return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
         }
         break;
@@ -213,6 +241,83 @@ static inline int pvgpu_ipc_decode_handshake(const uint8_t *p, uint32_t size,
     return PVGPU_CODEC_OK;
 }
 
+/* Bytes a scanout's frame occupies; the fd must hold at least this. */
+static inline uint64_t pvgpu_display_frame_bytes(
+    const struct pvgpu_display_scanout *so)
+{
+    return (uint64_t)so->stride * so->height;
+}
+
+/* Checks what a DISPLAY_SCANOUT says about itself (not its fd). */
+static inline bool pvgpu_display_scanout_valid(
+    const struct pvgpu_display_scanout *so)
+{
+    if (so->scanout_id >= PVGPU_MAX_SCANOUTS || so->reserved != 0) {
+        return false;
+    }
+    if (so->width == 0) {
+        return so->format == 0 && so->height == 0 && so->stride == 0;
+    }
+    /* rows start on pixel boundaries (pixman requires it) */
+    return pvgpu_format_valid(so->format) &&
+           pvgpu_dimensions_valid(so->width, so->height) &&
+           so->stride % PVGPU_FORMAT_BYTES_PER_PIXEL == 0 &&
+           (uint64_t)so->stride >= (uint64_t)so->width *
+                                   PVGPU_FORMAT_BYTES_PER_PIXEL;
+}
+
+/* A scanout's frame fits in an fd of fd_size bytes. */
+static inline bool pvgpu_display_scanout_fits(
+    const struct pvgpu_display_scanout *so, uint64_t fd_size)
+{
+    return pvgpu_display_frame_bytes(so) <= fd_size;
+}
+
+/* An update's rect is non-empty and inside a width x height frame. */
+static inline bool pvgpu_display_update_fits(
+    const struct pvgpu_display_update *up, uint32_t width, uint32_t height)
+{
+    const struct pvgpu_rect *r = &up->rect;
+
+    return r->width != 0 && r->height != 0 &&
+           (uint64_t)r->x + r->width <= width &&
+           (uint64_t)r->y + r->height <= height;
+}
+
+static inline int pvgpu_ipc_decode_display_scanout(const uint8_t *p,
+                                                   struct pvgpu_msg *msg)
+{
+    struct pvgpu_display_scanout *so = &msg->u.scanout;
+
+    so->scanout_id = pvgpu_le32_load(p);
+    so->format = pvgpu_le32_load(p + 4);
+    so->width = pvgpu_le32_load(p + 8);
+    so->height = pvgpu_le32_load(p + 12);
+    so->stride = pvgpu_le32_load(p + 16);
+    so->reserved = pvgpu_le32_load(p + 20);
+    return pvgpu_display_scanout_valid(so) ? PVGPU_CODEC_OK
+                                           : PVGPU_CODEC_ERR_DISPLAY;
+}
+
+static inline int pvgpu_ipc_decode_display_update(const uint8_t *p,
+                                                  struct pvgpu_msg *msg)
+{
+    struct pvgpu_display_update *up = &msg->u.update;
+
+    up->scanout_id = pvgpu_le32_load(p);
+    up->reserved = pvgpu_le32_load(p + 4);
+    up->rect.x = pvgpu_le32_load(p + 8);
+    up->rect.y = pvgpu_le32_load(p + 12);
+    up->rect.width = pvgpu_le32_load(p + 16);
+    up->rect.height = pvgpu_le32_load(p + 20);
+    if (up->scanout_id >= PVGPU_MAX_SCANOUTS || up->reserved != 0 ||
+        !pvgpu_display_update_fits(up, PVGPU_MAX_DIMENSION,
+                                   PVGPU_MAX_DIMENSION)) {
+        return PVGPU_CODEC_ERR_DISPLAY;
+    }
+    return PVGPU_CODEC_OK;
+}
+
 /*
  * Decodes the payload of a message whose header pvgpu_ipc_decode_hdr()
  * accepted. len is the number of payload bytes available.
@@ -237,6 +342,10 @@ static inline int pvgpu_ipc_decode_payload(const struct pvgpu_ipc_hdr *hdr,
     case PVGPU_MSG_IRQ:
         msg->u.irq.vector = pvgpu_le32_load(p);
         return PVGPU_CODEC_OK;
+    case PVGPU_MSG_DISPLAY_SCANOUT:
+        return pvgpu_ipc_decode_display_scanout(p, msg);
+    case PVGPU_MSG_DISPLAY_UPDATE:
+        return pvgpu_ipc_decode_display_update(p, msg);
     case PVGPU_MSG_DOORBELL:
     case PVGPU_MSG_SHUTDOWN:
         return PVGPU_CODEC_OK;
@@ -305,6 +414,45 @@ static inline int pvgpu_ipc_encode_irq(void *buf, size_t cap,
 
     if (ret == PVGPU_CODEC_OK) {
         pvgpu_le32_store((uint8_t *)buf + 8, vector);
+    }
+    return ret;
+}
+
+/* DISPLAY_SCANOUT; the fd travels with it as SCM_RIGHTS. */
+static inline int pvgpu_ipc_encode_display_scanout(
+    void *buf, size_t cap, const struct pvgpu_display_scanout *so,
+    size_t *len)
+{
+    int ret = pvgpu_ipc_encode_hdr(buf, cap, PVGPU_MSG_DISPLAY_SCANOUT,
+                                   (uint32_t)sizeof(*so), len);
+    uint8_t *p = (uint8_t *)buf + sizeof(struct pvgpu_ipc_hdr);
+
+    if (ret == PVGPU_CODEC_OK) {
+        pvgpu_le32_store(p, so->scanout_id);
+        pvgpu_le32_store(p + 4, so->format);
+        pvgpu_le32_store(p + 8, so->width);
+        pvgpu_le32_store(p + 12, so->height);
+        pvgpu_le32_store(p + 16, so->stride);
+        pvgpu_le32_store(p + 20, so->reserved);
+    }
+    return ret;
+}
+
+static inline int pvgpu_ipc_encode_display_update(
+    void *buf, size_t cap, const struct pvgpu_display_update *up,
+    size_t *len)
+{
+    int ret = pvgpu_ipc_encode_hdr(buf, cap, PVGPU_MSG_DISPLAY_UPDATE,
+                                   (uint32_t)sizeof(*up), len);
+    uint8_t *p = (uint8_t *)buf + sizeof(struct pvgpu_ipc_hdr);
+
+    if (ret == PVGPU_CODEC_OK) {
+        pvgpu_le32_store(p, up->scanout_id);
+        pvgpu_le32_store(p + 4, up->reserved);
+        pvgpu_le32_store(p + 8, up->rect.x);
+        pvgpu_le32_store(p + 12, up->rect.y);
+        pvgpu_le32_store(p + 16, up->rect.width);
+        pvgpu_le32_store(p + 20, up->rect.height);
     }
     return ret;
 }
@@ -545,18 +693,6 @@ static inline uint32_t pvgpu_cmd_expected_size(uint32_t type)
 static inline uint32_t pvgpu_cmd_ring_size(uint32_t struct_size)
 {
     return (struct_size + PVGPU_CMD_ALIGN - 1) & ~(PVGPU_CMD_ALIGN - 1);
-}
-
-static inline bool pvgpu_format_valid(uint32_t format)
-{
-    return format >= PVGPU_FORMAT_B8G8R8A8_UNORM &&
-           format <= PVGPU_FORMAT_R8G8B8X8_UNORM;
-}
-
-static inline bool pvgpu_dimensions_valid(uint32_t width, uint32_t height)
-{
-    return width >= 1 && width <= PVGPU_MAX_DIMENSION &&
-           height >= 1 && height <= PVGPU_MAX_DIMENSION;
 }
 
 /*

@@ -109,6 +109,8 @@
 #define PVGPU_FEATURE_2D        (1ull << 0)  /* 2D command set, 0x01xx-0x04xx */
 #define PVGPU_FEATURE_SHMEM_FD  (1ull << 32) /* shmem fd via SCM_RIGHTS */
 #define PVGPU_FEATURE_EVENTFD   (1ull << 33) /* doorbell + vector eventfds */
+#define PVGPU_FEATURE_DISPLAY   (1ull << 34) /* DISPLAY_SCANOUT/UPDATE: the
+                                                backend's frame as a memfd */
 #define PVGPU_FEATURES_GUEST_MASK 0x00000000ffffffffull
 
 /* ------------------------------------------------------------------------
@@ -456,7 +458,44 @@ enum pvgpu_msg_type {
     PVGPU_MSG_DOORBELL      = 3, /* device -> backend: no payload */
     PVGPU_MSG_IRQ           = 4, /* backend -> device: u32 vector */
     PVGPU_MSG_SHUTDOWN      = 5, /* both: no payload */
+    PVGPU_MSG_DISPLAY_SCANOUT = 6, /* backend -> device: struct
+                                      pvgpu_display_scanout + 1 fd */
+    PVGPU_MSG_DISPLAY_UPDATE  = 7, /* backend -> device: struct
+                                      pvgpu_display_update */
 };
+
+/*
+ * DISPLAY_SCANOUT (PVGPU_FEATURE_DISPLAY): scanout_id now shows the frame
+ * in the attached memfd (sealed with F_SEAL_SHRINK and F_SEAL_GROW, at
+ * least stride * height bytes): row r starts at byte r * stride. width 0
+ * disables the scanout; then every other field is 0 and no fd is attached.
+ */
+struct pvgpu_display_scanout {
+    uint32_t scanout_id; /* < PVGPU_MAX_SCANOUTS */
+    uint32_t format;     /* enum pvgpu_format */
+    uint32_t width;      /* 1..PVGPU_MAX_DIMENSION, or 0 */
+    uint32_t height;     /* 1..PVGPU_MAX_DIMENSION */
+    uint32_t stride;     /* bytes per row, >= width * 4 */
+    uint32_t reserved;
+};
+PVGPU_ABI_ASSERT_SIZE(struct pvgpu_display_scanout, 24);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, scanout_id, 0);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, format, 4);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, width, 8);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, height, 12);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, stride, 16);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_scanout, reserved, 20);
+
+/* DISPLAY_UPDATE: rect of the last DISPLAY_SCANOUT's frame changed. */
+struct pvgpu_display_update {
+    uint32_t scanout_id;
+    uint32_t reserved;
+    struct pvgpu_rect rect; /* non-empty, inside the frame */
+};
+PVGPU_ABI_ASSERT_SIZE(struct pvgpu_display_update, 24);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, scanout_id, 0);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, reserved, 4);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, rect, 8);
 
 /* Length of the shared-memory name in HANDSHAKE, including its NUL. */
 #define PVGPU_SHMEM_NAME_MAX 256u

@@ -868,8 +868,10 @@ static void test_print_capabilities(void **state)
                                                       "protocol_version"),
                         "1.0");
     features = json_object_get_array_member(caps, "features");
-    assert_int_equal(json_array_get_length(features), 4);
+    assert_int_equal(json_array_get_length(features), 5);
     assert_string_equal(json_array_get_string_element(features, 3),
+                        "display");
+    assert_string_equal(json_array_get_string_element(features, 4),
                         "shmem-name");
     assert_int_equal(json_array_get_length(
                          json_object_get_array_member(caps, "commands")), 9);

@@ -209,7 +209,7 @@ static void check_huge_payload(uint32_t size)
     uint8_t buf[8];
     struct pvgpu_ipc_hdr hdr;
 
-    for (uint32_t type = PVGPU_MSG_HANDSHAKE; type <= PVGPU_MSG_SHUTDOWN;
+    for (uint32_t type = PVGPU_MSG_HANDSHAKE; type <= PVGPU_MSG_DISPLAY_UPDATE;
          type++) {
         put_hdr(buf, type, size);
         assert_int_equal(pvgpu_ipc_decode_hdr(buf, sizeof(buf), &hdr),
@@ -243,7 +243,7 @@ static void test_payload_one_above_max(void **state)
 
 static void test_unknown_type(void **state)
 {
-    static const uint32_t types[] = { 0, 6, 0x100, 0xffffffffu };
+    static const uint32_t types[] = { 0, 8, 0x100, 0xffffffffu };
     uint8_t buf[8];
     struct pvgpu_msg msg = { 0 };
 
@@ -416,8 +416,8 @@ static void test_ext_size_field_wrong(void **state)
 static void test_strerror_distinct(void **state)
 {
     (void)state;
-    for (int a = PVGPU_CODEC_OK; a <= PVGPU_CODEC_ERR_SHMEM_SIZE; a++) {
-        for (int b = a + 1; b <= PVGPU_CODEC_ERR_SHMEM_SIZE; b++) {
+    for (int a = PVGPU_CODEC_OK; a <= PVGPU_CODEC_ERR_DISPLAY; a++) {
+        for (int b = a + 1; b <= PVGPU_CODEC_ERR_DISPLAY; b++) {
             assert_string_not_equal(pvgpu_codec_strerror(a),
                                     pvgpu_codec_strerror(b));
         }

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#include "display-sender.h"
+
+static gboolean send_scanout(PvgpuDisplaySender *s, PvgpuIpcWriter *w,
+                             const PvgpuFrame *f)
+{
+    struct pvgpu_display_scanout so = { 0 };
+    guint8 msg[sizeof(struct pvgpu_ipc_hdr) + sizeof(so)];
+    gsize len = 0;
+
+    if (f->fd >= 0) {
+        so.format = f->image.format;
+        so.width = f->image.width;
+        so.height = f->image.height;
+        so.stride = (guint32)f->image.stride;
+    }
+    pvgpu_ipc_encode_display_scanout(msg, sizeof(msg), &so, &len);
+    if (f->fd < 0) {
+        pvgpu_ipc_writer_send(w, msg, len, FALSE);
+    } else if (!pvgpu_ipc_writer_send_fd(w, msg, len, f->fd)) {
+        g_warning("cannot pass the frame to the device: out of descriptors");
+        return FALSE;
+    }
+    s->scanouts_sent++;
+    return TRUE;
+}
+
+static void send_update(PvgpuDisplaySender *s, PvgpuIpcWriter *w,
+                        const struct pvgpu_rect *rect)
+{
+    struct pvgpu_display_update up = { .rect = *rect };
+    guint8 msg[sizeof(struct pvgpu_ipc_hdr) + sizeof(up)];
+    gsize len = 0;
+
+    pvgpu_ipc_encode_display_update(msg, sizeof(msg), &up, &len);
+    if (pvgpu_ipc_writer_send(w, msg, len, TRUE)) {
+        s->updates_sent++;
+        s->damage_lost = FALSE;
+    } else {
+        s->updates_dropped++;
+        s->damage_lost = TRUE;
+    }
+}
+
+void pvgpu_display_sender_presented(PvgpuDisplaySender *s, PvgpuIpcWriter *w,
+                                    const PvgpuRenderer *r, gboolean shown)
+{
+    PvgpuFrame f;
+    guint64 generation = pvgpu_renderer_get_frame(r, &f);
+    struct pvgpu_rect whole = { 0, 0, f.image.width, f.image.height };
+    gboolean whole_frame = s->damage_lost;
+
+    if (generation != s->generation) {
+        if (!send_scanout(s, w, &f)) {
+            return; /* tried again at the next present */
+        }
+        s->generation = generation;
+        whole_frame = TRUE;
+    }
+    if (f.fd < 0 || (!shown && !whole_frame)) {
+        return;
+    }
+    send_update(s, w, whole_frame ? &whole : &f.damage);
+}
