@@ -395,6 +395,15 @@ static void pvgpu_set_handlers(PVGPUState *s)
                                    s);
 }
 
+static void pvgpu_rx_fd_close(PVGPUState *s)
+{
+    if (s->rx_fd >= 0) {
+        close(s->rx_fd);
+        s->rx_fd = -1;
+    }
+    s->rx_extra_fds = 0;
+}
+
 /* Closes the connection and forgets everything tied to it. */
 static void pvgpu_disconnect(PVGPUState *s)
 {
@@ -410,6 +419,8 @@ static void pvgpu_disconnect(PVGPUState *s)
     s->sioc = NULL;
 
     pvgpu_eventfds_cleanup(s);
+    pvgpu_rx_fd_close(s);
+    pvgpu_display_reset(s);
     s->status &= ~(PVGPU_STATUS_BACKEND_CONNECTED | PVGPU_STATUS_READY);
     s->features = 0;
     s->offered_features = 0;
@@ -547,7 +558,7 @@ static bool pvgpu_send_handshake(PVGPUState *s, Error **errp)
     unsigned i;
     int rc;
 
-    s->offered_features = PVGPU_FEATURE_SHMEM_FD;
+    s->offered_features = PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY;
     fds[nfds++] = s->shmem_fd;
     if (s->have_eventfds) {
         s->offered_features |= PVGPU_FEATURE_EVENTFD;
@@ -692,6 +703,27 @@ static void pvgpu_handle_ack(PVGPUState *s, uint64_t acked)
     pvgpu_raise_vector(s, PVGPU_VECTOR_DEVICE);
 }
 
+static void pvgpu_handle_display(PVGPUState *s, const struct pvgpu_msg *msg)
+{
+    Error *err = NULL;
+    bool ok;
+
+    if (!(s->features & PVGPU_FEATURE_DISPLAY)) {
+        pvgpu_protocol_error(s, "display message (type %u) without the "
+                             "DISPLAY feature", msg->type);
+        return;
+    }
+    if (msg->type == PVGPU_MSG_DISPLAY_SCANOUT) {
+        ok = pvgpu_display_set_scanout(s, &msg->u.scanout, s->rx_fd, &err);
+    } else {
+        ok = pvgpu_display_update(s, &msg->u.update, &err);
+    }
+    if (!ok) {
+        pvgpu_protocol_error(s, "%s", error_get_pretty(err));
+        error_free(err);
+    }
+}
+
 static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
 {
     trace_pvgpu_msg_recv(msg->type, msg->payload_size);
@@ -716,6 +748,10 @@ static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
         }
         pvgpu_raise_vector(s, msg->u.irq.vector);
         break;
+    case PVGPU_MSG_DISPLAY_SCANOUT:
+    case PVGPU_MSG_DISPLAY_UPDATE:
+        pvgpu_handle_display(s, msg);
+        break;
     case PVGPU_MSG_SHUTDOWN:
         trace_pvgpu_backend_shutdown();
         pvgpu_connection_lost(s, "backend sent SHUTDOWN");
@@ -724,6 +760,37 @@ static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
         pvgpu_protocol_error(s, "unexpected message type %u", msg->type);
         break;
     }
+}
+
+/*
+ * Reads up to want bytes of the current message into rx_buf. The first
+ * descriptor that comes with them is kept in rx_fd for the message; any
+ * more are closed at once and counted in rx_extra_fds.
+ */
+static ssize_t pvgpu_read_with_fd(PVGPUState *s, uint32_t want, Error **errp)
+{
+    struct iovec iov = { .iov_base = s->rx_buf + s->rx_len, .iov_len = want };
+    g_autofree int *fds = NULL;
+    size_t nfds = 0;
+    ssize_t ret;
+    size_t i;
+
+#if QEMU_VERSION_MAJOR >= 8
+    ret = qio_channel_readv_full(QIO_CHANNEL(s->sioc), &iov, 1, &fds, &nfds,
+                                 0, errp);
+#else
+    ret = qio_channel_readv_full(QIO_CHANNEL(s->sioc), &iov, 1, &fds, &nfds,
+                                 errp);
+#endif
+    for (i = 0; i < nfds; i++) {
+        if (s->rx_fd < 0) {
+            s->rx_fd = fds[i];
+        } else {
+            close(fds[i]);
+            s->rx_extra_fds++;
+        }
+    }
+    return ret;
 }
 
 /*
@@ -748,8 +815,7 @@ static void pvgpu_chan_read(void *opaque)
             want = hdr_size + s->rx_hdr.payload_size - s->rx_len;
         }
         if (want > 0) {
-            ret = qio_channel_read(QIO_CHANNEL(s->sioc),
-                                   (char *)s->rx_buf + s->rx_len, want, &err);
+            ret = pvgpu_read_with_fd(s, want, &err);
             if (ret == QIO_CHANNEL_ERR_BLOCK) {
                 return;
             }
@@ -789,7 +855,20 @@ static void pvgpu_chan_read(void *opaque)
                 pvgpu_protocol_error(s, "%s", pvgpu_codec_strerror(rc));
                 return;
             }
+            if (msg.type == PVGPU_MSG_DISPLAY_SCANOUT && s->rx_extra_fds) {
+                pvgpu_protocol_error(s, "DISPLAY_SCANOUT with %u "
+                                     "descriptors", 1 + s->rx_extra_fds);
+                return;
+            }
+            if (s->rx_fd >= 0 && msg.type != PVGPU_MSG_DISPLAY_SCANOUT) {
+                /* nobody asked for it: it must not stay open in QEMU */
+                trace_pvgpu_unexpected_fds(msg.type, 1 + s->rx_extra_fds);
+                pvgpu_rx_fd_close(s);
+            }
+            s->rx_extra_fds = 0;
             pvgpu_handle_msg(s, &msg);
+            /* the display mapped what it needed */
+            pvgpu_rx_fd_close(s);
             budget++;
         }
     }
@@ -1174,6 +1253,7 @@ static void pvgpu_memdev_unmap(PVGPUState *s)
         host_memory_backend_set_mapped(s->memdev, false);
         s->shmem = NULL;
         s->shmem_fd = -1;
+    s->rx_fd = -1;
     }
 }
 
@@ -1288,6 +1368,8 @@ static void pvgpu_realize(PCIDevice *pdev, Error **errp)
     s->retry_delay_ms = PVGPU_RETRY_MIN_MS;
     pvgpu_schedule_connect(s, 0);
 
+    pvgpu_display_realize(s);
+
     s->exit_notifier.notify = pvgpu_exit_notify;
     qemu_add_exit_notifier(&s->exit_notifier);
     return;
@@ -1315,6 +1397,7 @@ static void pvgpu_exit(PCIDevice *pdev)
     pvgpu_disconnect(s);
     timer_del(&s->retry_timer);
     qemu_remove_exit_notifier(&s->exit_notifier);
+    pvgpu_display_unrealize(s);
 
     pci_set_irq(pdev, 0);
     if (msix_present(pdev)) {

@@ -17,6 +17,7 @@
 #include "qemu/notify.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
+#include "ui/console.h"
 #include "sysemu/hostmem.h"
 #include "hw/display/pvgpu_protocol.h"
 #include "hw/display/pvgpu_codec.h"
@@ -116,8 +117,29 @@ struct PVGPUState {
     EventNotifier doorbell_notifier;
     PVGPUVectorNotifier vectors[PVGPU_NUM_VECTORS];
 
+    int rx_fd;                      /* came with the message in rx_buf */
+    unsigned rx_extra_fds;          /* more that came with it, closed */
+
+    /* the console (pvgpu-display.c) */
+    QemuConsole *con;
+    void *scanout_map;              /* the backend's frame, read-only */
+    size_t scanout_map_size;
+    struct pvgpu_display_scanout scanout; /* width 0: nothing shown */
+
     Notifier exit_notifier;
     Error *migration_blocker;
 };
+
+/* pvgpu-display.c */
+void pvgpu_display_realize(PVGPUState *s);
+void pvgpu_display_unrealize(PVGPUState *s);
+/* fd is borrowed (-1: none came); false is a protocol error. */
+bool pvgpu_display_set_scanout(PVGPUState *s,
+                               const struct pvgpu_display_scanout *so,
+                               int fd, Error **errp);
+bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
+                          Error **errp);
+/* The backend went away: back to QEMU's placeholder. */
+void pvgpu_display_reset(PVGPUState *s);
 
 #endif /* HW_DISPLAY_PVGPU_H */

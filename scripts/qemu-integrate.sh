@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Applies the PVGPU integration to a QEMU 7.2 source tree, following the
 # "Integration with QEMU" steps of the original device README:
-#   device/pvgpu.c, device/pvgpu.h      -> hw/display/
+#   device/*.c, device/*.h              -> hw/display/
 #   protocol/*.h                        -> include/hw/display/
 #   device/trace-events                 -> block in hw/display/trace-events
 #   softmmu_ss.add(... 'pvgpu.c')       -> block in hw/display/meson.build
@@ -100,12 +100,14 @@ fi
 
 # --- source files -------------------------------------------------------------
 
-copy_source "$DEVICE_DIR/pvgpu.c" "$QEMU/hw/display/pvgpu.c"
-echo "hw/display/pvgpu.c" >> "$new_manifest"
-if [ -f "$DEVICE_DIR/pvgpu.h" ]; then
-    copy_source "$DEVICE_DIR/pvgpu.h" "$QEMU/hw/display/pvgpu.h"
-    echo "hw/display/pvgpu.h" >> "$new_manifest"
-fi
+device_sources=()
+for f in "$DEVICE_DIR"/*.c "$DEVICE_DIR"/*.h; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f")
+    copy_source "$f" "$QEMU/hw/display/$name"
+    echo "hw/display/$name" >> "$new_manifest"
+    case $name in *.c) device_sources+=("'$name'") ;; esac
+done
 nproto=0
 for h in "$PROTOCOL_DIR"/*.h; do
     [ -f "$h" ] || continue
@@ -128,9 +130,7 @@ fi
 cp "$new_manifest" "$manifest"
 
 # --- build glue -------------------------------------------------------------
-cat > "$TMP/meson" <<'EOF'
-softmmu_ss.add(when: 'CONFIG_PVGPU', if_true: files('pvgpu.c'))
-EOF
+echo "softmmu_ss.add(when: 'CONFIG_PVGPU', if_true: files($(IFS=,; echo "${device_sources[*]}" | sed 's/,/, /g')))" > "$TMP/meson"
 replace_block "$QEMU/hw/display/meson.build" "$TMP/meson"
 
 # QEMU's minikconf has no "help" keyword (the README's entry fails to

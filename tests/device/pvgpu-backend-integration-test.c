@@ -11,6 +11,7 @@
 #include "png-image.h"
 #include "pvgpu-fixture.h"
 #include "real-backend.h"
+#include "screendump.h"
 #include "test-log.h"
 #include "test-runner.h"
 
@@ -155,18 +156,13 @@ static void fill_expected(guint8 *img, guint32 color, struct pvgpu_rect r)
  * Draws a scene (fill, upload from the heap, a clipped fill), shows it,
  * and compares the backend's screenshot with the expected pixels.
  */
-static void test_backend_scanout_screenshot(void)
+/* Draws the scene (fill, upload from the heap, a clipped fill), shows it,
+ * and waits until the backend presented it. */
+static void draw_scene(Rig *rig)
 {
-    g_autoptr(Rig) rig = rig_start();
     const struct pvgpu_rect all = { 0, 0, SCENE_W, SCENE_H };
     const struct pvgpu_rect box = { 40, 30, 100, 100 }; /* clipped */
     g_autofree guint8 *tile = g_malloc0(TILE_STRIDE * TILE_H);
-    g_autofree guint8 *want = g_malloc0(SCENE_W * SCENE_H * 4);
-    g_autofree guint8 *got = NULL;
-    g_autofree gchar *png = g_build_filename(rig->fx->tmpdir, "shot.png",
-                                             NULL);
-    g_autoptr(GError) error = NULL;
-    guint32 w = 0, h = 0;
 
     /* the tile in the heap, with garbage between rows */
     memset(tile, 0xee, TILE_STRIDE * TILE_H);
@@ -192,14 +188,14 @@ static void test_backend_scanout_screenshot(void)
     wait_fence(rig, 1);
     wait_vector(rig, PVGPU_VECTOR_DISPLAY);
     wait_vector(rig, PVGPU_VECTOR_FENCE);
+}
 
-    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, error_count), ==, 0);
-    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_resource), ==, 1);
-    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_width), ==, SCENE_W);
-    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_height), ==, SCENE_H);
-    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_format), ==,
-                     PVGPU_FORMAT_B8G8R8A8_UNORM);
-    g_assert_cmpuint(GUEST_CTRL64(&rig->ring, present_count), ==, 1);
+/* The scene's pixels as RGBA. */
+static guint8 *scene_rgba(void)
+{
+    const struct pvgpu_rect all = { 0, 0, SCENE_W, SCENE_H };
+    const struct pvgpu_rect box = { 40, 30, 100, 100 };
+    guint8 *want = g_malloc0(SCENE_W * SCENE_H * 4);
 
     fill_expected(want, BG_COLOR, all);
     for (guint32 y = 0; y < TILE_H; y++) {
@@ -215,6 +211,17 @@ static void test_backend_scanout_screenshot(void)
         }
     }
     fill_expected(want, BOX_COLOR, box);
+    return want;
+}
+
+/* The backend's screenshot (what pvgpuctl screenshot saves), as RGBA. */
+static guint8 *backend_screenshot(Rig *rig)
+{
+    g_autofree gchar *png = g_build_filename(rig->fx->tmpdir, "shot.png",
+                                             NULL);
+    g_autoptr(GError) error = NULL;
+    guint32 w = 0, h = 0;
+    guint8 *got;
 
     real_backend_screenshot(rig->backend, png, &w, &h);
     g_assert_cmpuint(w, ==, SCENE_W);
@@ -223,6 +230,26 @@ static void test_backend_scanout_screenshot(void)
     g_assert_no_error(error);
     g_assert_cmpuint(w, ==, SCENE_W);
     g_assert_cmpuint(h, ==, SCENE_H);
+    return got;
+}
+
+/* Draws the scene and compares the backend's screenshot with it. */
+static void test_backend_scanout_screenshot(void)
+{
+    g_autoptr(Rig) rig = rig_start();
+    g_autofree guint8 *want = scene_rgba();
+    g_autofree guint8 *got = NULL;
+
+    draw_scene(rig);
+    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, error_count), ==, 0);
+    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_resource), ==, 1);
+    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_width), ==, SCENE_W);
+    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_height), ==, SCENE_H);
+    g_assert_cmpuint(GUEST_CTRL32(&rig->ring, scanout_format), ==,
+                     PVGPU_FORMAT_B8G8R8A8_UNORM);
+    g_assert_cmpuint(GUEST_CTRL64(&rig->ring, present_count), ==, 1);
+
+    got = backend_screenshot(rig);
     for (guint32 i = 0; i < SCENE_W * SCENE_H; i++) {
         if (memcmp(got + i * 4, want + i * 4, 4) != 0) {
             test_log("pixel (%u, %u): got %02x%02x%02x%02x want "
@@ -233,6 +260,51 @@ static void test_backend_scanout_screenshot(void)
             g_assert_not_reached();
         }
     }
+}
+
+/* RGB of RGBA pixels: what a console shows (alpha is not shown). */
+static guint8 *rgba_to_rgb(const guint8 *rgba, guint32 n)
+{
+    guint8 *rgb = g_malloc(n * 3);
+
+    for (guint32 i = 0; i < n; i++) {
+        memcpy(rgb + i * 3, rgba + i * 4, 3);
+    }
+    return rgb;
+}
+
+/*
+ * QEMU's console shows the backend's frame: QMP screendump of the pvgpu
+ * console (what virsh screenshot, VNC and SPICE read) equals the backend's
+ * screenshot pixel for pixel, after the first present and after a present
+ * that damages only a few pixels.
+ */
+static void test_backend_console_matches_screenshot(void)
+{
+    g_autoptr(Rig) rig = rig_start();
+    g_autofree guint8 *shot = NULL;
+    g_autofree guint8 *want = NULL;
+    g_autofree guint8 *shot2 = NULL;
+    g_autofree guint8 *want2 = NULL;
+    const struct pvgpu_rect dot = { 3, 4, 2, 1 };
+
+    draw_scene(rig);
+    shot = backend_screenshot(rig);
+    want = rgba_to_rgb(shot, SCENE_W * SCENE_H);
+    screendump_wait_for(rig->fx->qt, rig->fx->tmpdir, "pvgpu0", want,
+                        SCENE_W, SCENE_H);
+
+    cmd_fill_rect(&rig->ring, 1, 0xff00ff00u, dot);
+    cmd_present(&rig->ring, 0, dot);
+    cmd_fence(&rig->ring, 2, 0);
+    guest_ring_submit(&rig->ring);
+    wait_fence(rig, 2);
+    shot2 = backend_screenshot(rig);
+    want2 = rgba_to_rgb(shot2, SCENE_W * SCENE_H);
+    g_assert_cmpint(memcmp(want, want2, SCENE_W * SCENE_H * 3), !=, 0);
+    g_assert_cmphex(want2[(4 * SCENE_W + 3) * 3 + 1], ==, 0xff);
+    screendump_wait_for(rig->fx->qt, rig->fx->tmpdir, "pvgpu0", want2,
+                        SCENE_W, SCENE_H);
 }
 
 /* The last error report, acknowledged afterwards as a driver would. */
@@ -404,6 +476,8 @@ int main(int argc, char **argv)
 {
     pvgpu_test_init(&argc, &argv);
     pvgpu_test_add_with_backend("/pvgpu/backend/fence", test_backend_fence);
+    pvgpu_test_add_with_backend("/pvgpu/backend/console-matches-screenshot",
+                                test_backend_console_matches_screenshot);
     pvgpu_test_add_with_backend("/pvgpu/backend/scanout-screenshot",
                                 test_backend_scanout_screenshot);
     pvgpu_test_add_with_backend("/pvgpu/backend/hostile-commands",

@@ -194,3 +194,30 @@ void pvgpu_assert_qemu_responsive(PvgpuFixture *fx)
     g_assert_nonnull(ret);
     g_assert_true(json_object_has_member(ret, "status"));
 }
+
+PvgpuMark pvgpu_mark(PvgpuFixture *fx)
+{
+    return (PvgpuMark){
+        .stderr_len = pvgpu_stderr_len(fx),
+        .disconnects = fake_backend_count(fx->backend,
+                                          FAKE_COUNT_DISCONNECTS),
+        .handshakes = fake_backend_count(fx->backend, FAKE_COUNT_HANDSHAKES),
+    };
+}
+
+void pvgpu_assert_survived_and_reconnected(PvgpuFixture *fx,
+                                           const PvgpuMark *mark)
+{
+    g_assert_true(fake_backend_wait_count(fx->backend,
+                                          FAKE_COUNT_DISCONNECTS,
+                                          mark->disconnects + 1,
+                                          pvgpu_deadline()));
+    g_assert_true(fake_backend_wait_count(fx->backend, FAKE_COUNT_HANDSHAKES,
+                                          mark->handshakes + 1,
+                                          pvgpu_deadline()));
+    pvgpu_assert_qemu_responsive(fx);
+    pvgpu_assert_stderr_mentions(fx, mark->stderr_len, "pvgpu");
+    /* the guest was told */
+    g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_STATUS) &
+                    PVGPU_STATUS_DEVICE_LOST, ==, PVGPU_STATUS_DEVICE_LOST);
+}

@@ -74,4 +74,21 @@ void pvgpu_assert_stderr_mentions(PvgpuFixture *fx, gsize from,
 /* Asserts that QEMU still answers QMP (query-status) within a deadline. */
 void pvgpu_assert_qemu_responsive(PvgpuFixture *fx);
 
+/* Where a test stood before a hostile backend's input. */
+typedef struct {
+    gsize stderr_len;
+    guint64 disconnects;
+    guint64 handshakes;
+} PvgpuMark;
+
+PvgpuMark pvgpu_mark(PvgpuFixture *fx);
+
+/*
+ * After a hostile backend's input since mark: QEMU answers, a new "pvgpu"
+ * line is on its stderr, the fake backend's connection was closed and
+ * another handshake arrived, and the guest sees DEVICE_LOST.
+ */
+void pvgpu_assert_survived_and_reconnected(PvgpuFixture *fx,
+                                           const PvgpuMark *mark);
+
 #endif /* PVGPU_FIXTURE_H */

@@ -26,36 +26,18 @@ static PvgpuFixture *start(gboolean ready)
     return fx;
 }
 
-/*
- * After the hostile input: QEMU answers, a new "pvgpu" line is on stderr,
- * the old connection is closed and a new handshake arrives.
- */
-static void assert_survived_and_reconnected(PvgpuFixture *fx, gsize err_from)
-{
-    g_assert_true(fake_backend_wait_count(fx->backend,
-                                          FAKE_COUNT_DISCONNECTS, 1,
-                                          pvgpu_deadline()));
-    g_assert_true(fake_backend_wait_count(fx->backend, FAKE_COUNT_HANDSHAKES,
-                                          2, pvgpu_deadline()));
-    pvgpu_assert_qemu_responsive(fx);
-    pvgpu_assert_stderr_mentions(fx, err_from, "pvgpu");
-    /* the guest was told */
-    g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_STATUS) &
-                    PVGPU_STATUS_DEVICE_LOST, ==, PVGPU_STATUS_DEVICE_LOST);
-}
-
 /* A header announcing payload_size bytes of HANDSHAKE_ACK, then garbage. */
 static void check_payload_size(guint32 payload_size)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint8 msg[64];
 
     memset(msg, 0x41, sizeof(msg));
     pvgpu_le32_store(msg, PVGPU_MSG_HANDSHAKE_ACK);
     pvgpu_le32_store(msg + 4, payload_size);
     g_assert_true(fake_backend_send_raw(fx->backend, msg, sizeof(msg)));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
     /* and the device works with the next connection */
     pvgpu_assert_ready(fx);
     g_assert_cmpuint(pvgpu_reg_read(fx, PVGPU_REG_GENERATION), ==, 2);
@@ -80,33 +62,33 @@ static void test_hostile_payload_7fffffff(void)
 static void test_hostile_irq_wrong_size(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint8 msg[16] = { 0 };
 
     pvgpu_le32_store(msg, PVGPU_MSG_IRQ);
     pvgpu_le32_store(msg + 4, 8);
     g_assert_true(fake_backend_send_raw(fx->backend, msg, sizeof(msg)));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_IRQ_STATUS) & 1, ==, 0);
 }
 
 static void test_hostile_unknown_type(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint8 msg[8];
 
     pvgpu_le32_store(msg, 0x99);
     pvgpu_le32_store(msg + 4, 0);
     g_assert_true(fake_backend_send_raw(fx->backend, msg, sizeof(msg)));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
 }
 
 /* A well-formed message of a type only the device may send. */
 static void test_hostile_handshake_from_backend(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint8 msg[PVGPU_IPC_MAX_MSG_SIZE];
     size_t len;
 
@@ -115,14 +97,14 @@ static void test_hostile_handshake_from_backend(void)
                                                NULL, &len),
                     ==, PVGPU_CODEC_OK);
     g_assert_true(fake_backend_send_raw(fx->backend, msg, len));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
 }
 
 /* Half a header, then the backend dies. */
 static void test_hostile_truncated_header(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint8 msg[4];
 
     pvgpu_le32_store(msg, PVGPU_MSG_IRQ);
@@ -131,7 +113,7 @@ static void test_hostile_truncated_header(void)
     g_assert_true(fake_backend_wait_count(fx->backend, FAKE_COUNT_HANDSHAKES,
                                           2, pvgpu_deadline()));
     pvgpu_assert_qemu_responsive(fx);
-    pvgpu_assert_stderr_mentions(fx, err_from, "pvgpu");
+    pvgpu_assert_stderr_mentions(fx, mark.stderr_len, "pvgpu");
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_STATUS) &
                     PVGPU_STATUS_DEVICE_LOST, ==, PVGPU_STATUS_DEVICE_LOST);
 }
@@ -139,20 +121,20 @@ static void test_hostile_truncated_header(void)
 static void test_hostile_ack_twice(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
 
     g_assert_true(fake_backend_send_ack(fx->backend, PVGPU_FEATURE_SHMEM_FD));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
 }
 
 /* IRQ while the handshake is unanswered: refused, not raised. */
 static void test_hostile_irq_before_handshake(void)
 {
     g_autoptr(PvgpuFixture) fx = start(FALSE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
 
     g_assert_true(fake_backend_send_irq(fx->backend, PVGPU_VECTOR_FENCE));
-    assert_survived_and_reconnected(fx, err_from);
+    pvgpu_assert_survived_and_reconnected(fx, &mark);
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_IRQ_STATUS) &
                     (1u << PVGPU_VECTOR_FENCE), ==, 0);
     g_assert_cmpuint(pvgpu_reg_read(fx, PVGPU_REG_GENERATION), ==, 0);
@@ -165,7 +147,7 @@ static void test_hostile_irq_before_handshake(void)
 static void test_hostile_vector_out_of_range(void)
 {
     g_autoptr(PvgpuFixture) fx = start(TRUE);
-    gsize err_from = pvgpu_stderr_len(fx);
+    PvgpuMark mark = pvgpu_mark(fx);
     guint32 before = pvgpu_reg_read(fx, PVGPU_REG_IRQ_STATUS);
 
     g_assert_true(fake_backend_send_irq(fx->backend, 0x80000000u));
@@ -176,7 +158,7 @@ static void test_hostile_vector_out_of_range(void)
                                  pvgpu_deadline()));
     g_assert_cmphex(pvgpu_reg_read(fx, PVGPU_REG_IRQ_STATUS), ==,
                     before | (1u << PVGPU_VECTOR_DISPLAY));
-    pvgpu_assert_stderr_mentions(fx, err_from, "pvgpu");
+    pvgpu_assert_stderr_mentions(fx, mark.stderr_len, "pvgpu");
     pvgpu_assert_qemu_responsive(fx);
     g_assert_cmpuint(fake_backend_count(fx->backend, FAKE_COUNT_DISCONNECTS),
                      ==, 0);

@@ -1,0 +1,175 @@
+/*
+ * PVGPU paravirtualized GPU: the scanout as a QEMU console.
+ *
+ * With PVGPU_FEATURE_DISPLAY the backend hands over the memfd that holds
+ * its presented frame (DISPLAY_SCANOUT) and names the rectangles it changed
+ * (DISPLAY_UPDATE). The frame is mapped read-only and becomes the console's
+ * surface without a copy, so screendump, VNC, SPICE and the GTK window show
+ * exactly the backend's pixels. Without a frame the console shows QEMU's
+ * "Display output is not active" placeholder.
+ *
+ * The memfd must be sealed against shrinking: a truncated mapping would
+ * SIGBUS QEMU whenever a UI reads the surface.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/mman.h>
+#include "qemu/memfd.h"
+#include "qapi/error.h"
+#include "ui/console.h"
+#include "pvgpu.h"
+#include "trace.h"
+
+/* Pixman formats of the protocol's; alpha is not shown, as on a monitor. */
+static pixman_format_code_t pvgpu_display_pixman_format(uint32_t format)
+{
+    switch (format) {
+    case PVGPU_FORMAT_B8G8R8A8_UNORM:
+    case PVGPU_FORMAT_B8G8R8X8_UNORM:
+        return PIXMAN_x8r8g8b8;
+    default: /* R8G8B8A8, R8G8B8X8: the codec refuses anything else */
+        return PIXMAN_x8b8g8r8;
+    }
+}
+
+static void pvgpu_display_unmap(PVGPUState *s)
+{
+    if (s->scanout_map) {
+        munmap(s->scanout_map, s->scanout_map_size);
+        s->scanout_map = NULL;
+        s->scanout_map_size = 0;
+    }
+    memset(&s->scanout, 0, sizeof(s->scanout));
+}
+
+static void pvgpu_display_show_nothing(PVGPUState *s)
+{
+    if (s->scanout_map) {
+        /* the console lets go of the old surface before it is unmapped */
+        dpy_gfx_replace_surface(s->con, NULL);
+        pvgpu_display_unmap(s);
+    }
+}
+
+/* A memfd the backend cannot shrink under our mapping, of at least size. */
+static bool pvgpu_display_check_fd(int fd, uint64_t size, Error **errp)
+{
+    struct stat st;
+    int seals;
+
+    if (fstat(fd, &st) < 0) {
+        error_setg_errno(errp, errno, "cannot stat the frame's descriptor");
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error_setg(errp, "the frame's descriptor is not a memfd");
+        return false;
+    }
+    seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+        error_setg(errp, "the frame's memfd is not sealed with "
+                   "F_SEAL_SHRINK");
+        return false;
+    }
+    if ((uint64_t)st.st_size < size) {
+        error_setg(errp, "the frame's memfd holds %" PRId64 " bytes, "
+                   "its %" PRIu64 "-byte frame does not fit",
+                   (int64_t)st.st_size, size);
+        return false;
+    }
+    return true;
+}
+
+bool pvgpu_display_set_scanout(PVGPUState *s,
+                               const struct pvgpu_display_scanout *so,
+                               int fd, Error **errp)
+{
+    uint64_t size = pvgpu_display_frame_bytes(so);
+    DisplaySurface *surface;
+    void *map;
+
+    trace_pvgpu_display_scanout(so->width, so->height, so->stride,
+                                so->format, fd);
+    if (so->width == 0) {
+        if (fd >= 0) {
+            error_setg(errp, "DISPLAY_SCANOUT disabling the scanout carried "
+                       "a descriptor");
+            return false;
+        }
+        pvgpu_display_show_nothing(s);
+        return true;
+    }
+    if (fd < 0) {
+        error_setg(errp, "DISPLAY_SCANOUT without the frame's descriptor");
+        return false;
+    }
+    if (!pvgpu_display_check_fd(fd, size, errp)) {
+        return false;
+    }
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map the %" PRIu64 "-byte "
+                         "frame", size);
+        return false;
+    }
+    surface = qemu_create_displaysurface_from(
+        so->width, so->height, pvgpu_display_pixman_format(so->format),
+        so->stride, map);
+    dpy_gfx_replace_surface(s->con, surface);
+    pvgpu_display_unmap(s);
+    s->scanout_map = map;
+    s->scanout_map_size = size;
+    s->scanout = *so;
+    return true;
+}
+
+bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
+                          Error **errp)
+{
+    const struct pvgpu_rect *r = &up->rect;
+
+    trace_pvgpu_display_update(r->x, r->y, r->width, r->height);
+    if (!s->scanout_map) {
+        error_setg(errp, "DISPLAY_UPDATE without a scanout");
+        return false;
+    }
+    if (!pvgpu_display_update_fits(up, s->scanout.width, s->scanout.height)) {
+        error_setg(errp, "DISPLAY_UPDATE of %ux%u at (%u, %u) is outside "
+                   "the %ux%u frame", r->width, r->height, r->x, r->y,
+                   s->scanout.width, s->scanout.height);
+        return false;
+    }
+    dpy_gfx_update(s->con, r->x, r->y, r->width, r->height);
+    return true;
+}
+
+void pvgpu_display_reset(PVGPUState *s)
+{
+    pvgpu_display_show_nothing(s);
+}
+
+/* The backend pushes every change: nothing to pull when a UI refreshes. */
+static void pvgpu_display_gfx_update(void *opaque)
+{
+}
+
+static const GraphicHwOps pvgpu_display_ops = {
+    .gfx_update = pvgpu_display_gfx_update,
+};
+
+void pvgpu_display_realize(PVGPUState *s)
+{
+    s->con = graphic_console_init(DEVICE(s), 0, &pvgpu_display_ops, s);
+}
+
+void pvgpu_display_unrealize(PVGPUState *s)
+{
+    if (!s->con) {
+        return;
+    }
+    pvgpu_display_show_nothing(s);
+    graphic_console_close(s->con);
+    s->con = NULL;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+#include "screendump.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp-client.h"
+#include "test-log.h"
+
+/* The next whitespace-separated number of a PPM header. */
+static gboolean ppm_number(const guint8 *data, gsize len, gsize *pos,
+                           guint32 *out)
+{
+    guint64 v = 0;
+    gsize digits = 0;
+
+    while (*pos < len && g_ascii_isspace(data[*pos])) {
+        (*pos)++;
+    }
+    while (*pos < len && g_ascii_isdigit(data[*pos]) && digits < 9) {
+        v = v * 10 + (data[(*pos)++] - '0');
+        digits++;
+    }
+    *out = (guint32)v;
+    return digits > 0;
+}
+
+guint8 *ppm_parse_rgb(const guint8 *data, gsize len, guint32 *width,
+                      guint32 *height, GError **error)
+{
+    gsize pos = 2;
+    guint32 maxval = 0;
+    guint64 bytes;
+
+    if (len < 2 || memcmp(data, "P6", 2) != 0 ||
+        !ppm_number(data, len, &pos, width) ||
+        !ppm_number(data, len, &pos, height) ||
+        !ppm_number(data, len, &pos, &maxval) || maxval != 255 ||
+        pos >= len || !g_ascii_isspace(data[pos])) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                            "not a binary 8-bit PPM");
+        return NULL;
+    }
+    pos++;
+    bytes = (guint64)*width * *height * 3;
+    if (len - pos != bytes) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "PPM of %ux%u with %" G_GSIZE_FORMAT " bytes of pixels",
+                    *width, *height, len - pos);
+        return NULL;
+    }
+    return g_memdup2(data + pos, bytes);
+}
+
+guint8 *screendump_rgb(QTestClient *qt, const char *dir, const char *device,
+                       guint32 *width, guint32 *height)
+{
+    static guint serial;
+    g_autofree gchar *path = g_strdup_printf("%s/screendump-%u.ppm", dir,
+                                             serial++);
+    g_autofree gchar *cmd = g_strdup_printf(
+        "{'execute': 'screendump', 'arguments': {'filename': '%s', "
+        "'device': '%s'}}", path, device);
+    g_autoptr(JsonObject) reply = qt_qmp(qt, cmd);
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *data = NULL;
+    gsize len = 0;
+    guint8 *rgb;
+
+    g_assert_null(qmp_reply_error_desc(reply));
+    g_assert_true(g_file_get_contents(path, &data, &len, &error));
+    rgb = ppm_parse_rgb((const guint8 *)data, len, width, height, &error);
+    g_assert_no_error(error);
+    g_remove(path);
+    return rgb;
+}
+
+gboolean screendump_shows(QTestClient *qt, const char *dir,
+                          const char *device, const guint8 *want,
+                          guint32 width, guint32 height)
+{
+    guint32 w = 0, h = 0;
+    g_autofree guint8 *got = screendump_rgb(qt, dir, device, &w, &h);
+
+    if (w != width || h != height) {
+        test_log("console is %ux%u, want %ux%u", w, h, width, height);
+        return FALSE;
+    }
+    for (guint32 i = 0; i < width * height; i++) {
+        if (memcmp(got + i * 3, want + i * 3, 3) != 0) {
+            test_log("pixel (%u, %u): got %02x%02x%02x want %02x%02x%02x",
+                     i % width, i / width, got[i * 3], got[i * 3 + 1],
+                     got[i * 3 + 2], want[i * 3], want[i * 3 + 1],
+                     want[i * 3 + 2]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void screendump_wait_for(QTestClient *qt, const char *dir,
+                         const char *device, const guint8 *want,
+                         guint32 width, guint32 height)
+{
+    gint64 deadline = g_get_monotonic_time() + QT_TIMEOUT_US;
+
+    while (!screendump_shows(qt, dir, device, want, width, height)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(20000);
+    }
+}
