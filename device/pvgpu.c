@@ -1253,7 +1253,6 @@ static void pvgpu_memdev_unmap(PVGPUState *s)
         host_memory_backend_set_mapped(s->memdev, false);
         s->shmem = NULL;
         s->shmem_fd = -1;
-    s->rx_fd = -1;
     }
 }
 
@@ -1421,6 +1420,7 @@ static void pvgpu_instance_init(Object *obj)
     PVGPUState *s = PVGPU(obj);
 
     s->shmem_fd = -1;
+    s->rx_fd = -1;
     /* the default was stored through the setter before instance_init */
     s->shmem_size_set = false;
     /* hybrid device: PCI Express on an Express bus, conventional elsewhere */

@@ -173,3 +173,10 @@ int child_process_count_fds(const ChildProcess *p)
     }
     return n;
 }
+
+gchar *child_process_fd_target(const ChildProcess *p, int fd)
+{
+    g_autofree gchar *path = g_strdup_printf("/proc/%d/fd/%d", p->pid, fd);
+
+    return g_file_read_link(path, NULL);
+}

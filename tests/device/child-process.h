@@ -47,4 +47,8 @@ guint64 child_process_rss_kib(const ChildProcess *p);
 /* Number of open descriptors in /proc/PID/fd, or -1. */
 int child_process_count_fds(const ChildProcess *p);
 
+/* What descriptor fd of the process refers to (readlink of /proc/PID/fd/FD),
+ * or NULL when it is not open. */
+gchar *child_process_fd_target(const ChildProcess *p, int fd);
+
 #endif /* PVGPU_CHILD_PROCESS_H */

@@ -101,6 +101,29 @@ static void test_handshake_ready(void)
                     PVGPU_STATUS_STICKY, ==, 0);
 }
 
+/* Connecting, being acknowledged and reconnecting close only what the device
+ * opened: QEMU's stdin (the serial console of `-serial stdio`) and its
+ * stdout/stderr stay what they were. */
+static void test_handshake_keeps_qemu_stdio(void)
+{
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(NULL);
+    ChildProcess *proc = qt_process(fx->qt);
+    g_autofree gchar *out = child_process_fd_target(proc, 1);
+    guint64 handshakes;
+
+    pvgpu_assert_ready(fx);
+    handshakes = fake_backend_count(fx->backend, FAKE_COUNT_HANDSHAKES);
+    pvgpu_reg_write(fx, PVGPU_REG_RESET, PVGPU_RESET_VALUE);
+    wait_handshake(fx, handshakes + 1);
+    pvgpu_assert_ready(fx);
+    for (int fd = 0; fd <= 2; fd++) {
+        g_autofree gchar *target = child_process_fd_target(proc, fd);
+
+        g_test_message("QEMU fd %d: %s", fd, target ? target : "(closed)");
+        g_assert_cmpstr(target, ==, fd == 0 ? "/dev/null" : out);
+    }
+}
+
 /* Host-IPC features the device did not offer are not negotiated. */
 static void test_handshake_unoffered_feature(void)
 {
@@ -271,6 +294,8 @@ int main(int argc, char **argv)
     pvgpu_test_add("/pvgpu/handshake/payload-no-eventfd",
                    test_handshake_payload_no_eventfd);
     pvgpu_test_add("/pvgpu/handshake/ready", test_handshake_ready);
+    pvgpu_test_add("/pvgpu/handshake/keeps-qemu-stdio",
+                   test_handshake_keeps_qemu_stdio);
     pvgpu_test_add("/pvgpu/handshake/unoffered-feature",
                    test_handshake_unoffered_feature);
     pvgpu_test_add("/pvgpu/handshake/shared-memory",

@@ -29,8 +29,4 @@ void screendump_wait_for(QTestClient *qt, const char *dir,
                          const char *device, const guint8 *want,
                          guint32 width, guint32 height);
 
-/* Parses a binary PPM (P6, maxval 255); NULL with *error when it is not. */
-guint8 *ppm_parse_rgb(const guint8 *data, gsize len, guint32 *width,
-                      guint32 *height, GError **error);
-
 #endif /* PVGPU_SCREENDUMP_H */

@@ -173,6 +173,33 @@ screenshot_until() {
     done
 }
 
+# qmp COMMAND-JSON: runs one QMP command on QEMU's monitor socket; its
+# answer (after the greeting and capabilities) on stdout
+qmp() {
+    printf '%s\n%s\n' '{"execute":"qmp_capabilities"}' "$1" |
+        timeout 15 socat -t 5 - "UNIX-CONNECT:$work/qmp.sock" 2>/dev/null |
+        sed -n 3p
+}
+
+# console_until NAME CHECK-ARGS...: dumps QEMU's pvgpu console (QMP
+# screendump, what virsh screenshot and VNC read) until pngcmp accepts the
+# dump (bounded); its last verdict is on stdout
+console_until() {
+    local name=$1 deadline=$((SECONDS + SCREEN_TIMEOUT)) ppm=$work/$1.ppm
+    shift
+    while :; do
+        rm -f "$ppm"
+        answer=$(qmp "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$ppm\",\"device\":\"pvgpu0\"}}")
+        if [ -f "$ppm" ]; then
+            verdict=$("$pngcmp" "$1" "$ppm" "${@:2}") && { echo "$verdict"; return 0; }
+        else
+            verdict="no screendump: ${answer:-no answer}"
+        fi
+        [ $SECONDS -lt $deadline ] || { echo "$verdict"; return 1; }
+        sleep 0.5
+    done
+}
+
 if [ "$mode" = full ]; then
     start_backend || bail "pvgpu-backend does not answer on its control socket"
     ok "pvgpu-backend started before the guest"
@@ -215,7 +242,8 @@ mkfifo "$work/serial.in"
 "$qemu" -nodefaults -display none -serial stdio -M q35 -accel tcg -m 512 \
     -no-reboot -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 quiet panic=-1" \
-    -device "pvgpu,shmem_size=64M,backend_pipe=$sock,msi=$msi" \
+    -qmp "unix:$work/qmp.sock,server=on,wait=off" \
+    -device "pvgpu,id=pvgpu0,shmem_size=64M,backend_pipe=$sock,msi=$msi" \
     < "$work/serial.in" > "$serial" 2> "$work/qemu.log" &
 qemu_pid=$!
 exec {qin}> "$work/serial.in"
@@ -247,6 +275,8 @@ size=$(echo "$ready" | sed -n 's/^drmtest ready \([0-9]*\)x\([0-9]*\).*/\1 \2/p'
 [ -n "$size" ] || bail "drmtest failed: $ready"
 verdict=$(screenshot_until frame1 pattern 1 $size); st=$?
 check "drmtest's frame equals the screenshot ($verdict)" test $st -eq 0
+verdict=$(console_until console1 same "$work/frame1.png"); st=$?
+check "QEMU's console shows the screenshot pixel for pixel ($verdict)" test $st -eq 0
 
 if [ "$mode" = full ]; then
     snapshot before_kill

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Checks a backend screenshot (PNG) for the boot test.
+ * Checks a backend screenshot (PNG) or a console dump (PPM) for the boot
+ * and end-to-end tests.
  *
  *   pngcmp pattern FILE SEED WIDTH HEIGHT
  *       the image is WIDTHxHEIGHT and every pixel equals pattern.h's
@@ -9,6 +10,11 @@
  *       the image looks like a Linux text console: every pixel is one of
  *       the 16 default console colours, at least 90% are black, and at
  *       least 100 are the default foreground (0xaaaaaa), i.e. text
+ *   pngcmp same FILE FILE2
+ *       both images have one size and every pixel equal, alpha ignored
+ *
+ * A FILE may also be a binary PPM (what QEMU's screendump and virsh
+ * screenshot write).
  *
  * Prints one line saying what it found. Exit status: 0 match, 1 mismatch,
  * 2 usage or unreadable file.
@@ -21,6 +27,7 @@
 #include <string.h>
 
 #include "pattern.h"
+#include "ppm-read.h"
 
 #define CONSOLE_FOREGROUND 0xaaaaaau
 #define CONSOLE_MIN_TEXT_PIXELS 100u
@@ -32,9 +39,59 @@ typedef struct {
     uint8_t *rgb; /* 3 bytes per pixel, rows packed */
 } Image;
 
+static int load_ppm(const char *path, Image *img)
+{
+    FILE *f = fopen(path, "rb");
+    const char *why = NULL;
+    uint8_t *data = NULL;
+    size_t len = 0, cap = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "pngcmp: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        if (len == cap) {
+            uint8_t *bigger = realloc(data, cap = cap ? cap * 2 : 1 << 16);
+
+            if (bigger == NULL) {
+                why = "out of memory";
+                break;
+            }
+            data = bigger;
+        }
+        size_t n = fread(data + len, 1, cap - len, f);
+        if (n == 0) {
+            break;
+        }
+        len += n;
+    }
+    fclose(f);
+    if (why == NULL) {
+        img->rgb = ppm_parse_rgb(data, len, &img->width, &img->height, &why);
+    }
+    free(data);
+    if (img->rgb == NULL) {
+        fprintf(stderr, "pngcmp: %s: %s\n", path, why);
+        return -1;
+    }
+    return 0;
+}
+
 static int load(const char *path, Image *img)
 {
     png_image png;
+    char magic[2] = { 0 };
+    FILE *f = fopen(path, "rb");
+
+    if (f != NULL) {
+        size_t n = fread(magic, 1, 2, f);
+
+        fclose(f);
+        if (n == 2 && memcmp(magic, "P6", 2) == 0) {
+            return load_ppm(path, img);
+        }
+    }
 
     memset(&png, 0, sizeof(png));
     png.version = PNG_IMAGE_VERSION;
@@ -172,11 +229,41 @@ static int check_console(const Image *img)
     return 0;
 }
 
+static int check_same(const Image *a, const Image *b)
+{
+    uint64_t bad = 0;
+    uint32_t first_x = 0, first_y = 0;
+
+    if (a->width != b->width || a->height != b->height) {
+        printf("sizes differ: %" PRIu32 "x%" PRIu32 " and %" PRIu32 "x%"
+               PRIu32 "\n", a->width, a->height, b->width, b->height);
+        return 1;
+    }
+    for (uint32_t y = 0; y < a->height; y++) {
+        for (uint32_t x = 0; x < a->width; x++) {
+            if (pixel(a, x, y) != pixel(b, x, y) && bad++ == 0) {
+                first_x = x;
+                first_y = y;
+            }
+        }
+    }
+    if (bad != 0) {
+        printf("%" PRIu64 " pixels differ, first (%" PRIu32 ", %" PRIu32
+               "): #%06" PRIx32 " and #%06" PRIx32 "\n", bad, first_x,
+               first_y, pixel(a, first_x, first_y),
+               pixel(b, first_x, first_y));
+        return 1;
+    }
+    printf("same %" PRIu32 "x%" PRIu32 " pixels\n", a->width, a->height);
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr,
             "usage: pngcmp pattern FILE SEED WIDTH HEIGHT\n"
-            "       pngcmp console FILE\n");
+            "       pngcmp console FILE\n"
+            "       pngcmp same FILE FILE2\n");
     return 2;
 }
 
@@ -200,6 +287,15 @@ int main(int argc, char **argv)
             return 2;
         }
         ret = check_console(&img);
+    } else if (argc == 4 && strcmp(argv[1], "same") == 0) {
+        Image other = { 0 };
+
+        if (load(argv[2], &img) < 0 || load(argv[3], &other) < 0) {
+            free(img.rgb);
+            return 2;
+        }
+        ret = check_same(&img, &other);
+        free(other.rgb);
     } else {
         return usage();
     }
