@@ -29,6 +29,14 @@ static void check_reencode(const struct pvgpu_msg *msg, const uint8_t *wire,
     case PVGPU_MSG_IRQ:
         ret = pvgpu_ipc_encode_irq(buf, sizeof(buf), msg->u.irq.vector, &out);
         break;
+    case PVGPU_MSG_DISPLAY_SCANOUT:
+        ret = pvgpu_ipc_encode_display_scanout(buf, sizeof(buf),
+                                               &msg->u.scanout, &out);
+        break;
+    case PVGPU_MSG_DISPLAY_UPDATE:
+        ret = pvgpu_ipc_encode_display_update(buf, sizeof(buf),
+                                              &msg->u.update, &out);
+        break;
     default:
         ret = pvgpu_ipc_encode_empty(buf, sizeof(buf), msg->type, &out);
         break;
