@@ -47,7 +47,9 @@ fi
 
 # (c) configure
 # Debian's firmware (seabios, ipxe-qemu, qemu-system-data), as in
-# Debian's own QEMU build.
+# Debian's own QEMU build. PNG: libvirt's `virsh screenshot` asks QEMU for
+# PNG (QEMU >= 7.1 has screendump's format argument) and fails without it;
+# VNC: a viewer sees the pvgpu console.
 FIRMWARE_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 CONFIGURE_FLAGS=(
     --target-list=x86_64-softmmu
@@ -56,6 +58,8 @@ CONFIGURE_FLAGS=(
     --with-devices-x86_64=pvgpu
     --enable-kvm
     --enable-tcg
+    --enable-png
+    --enable-vnc
     --disable-docs
     --enable-werror
     "--firmwarepath=$(IFS=:; echo "${FIRMWARE_DIRS[*]}")"

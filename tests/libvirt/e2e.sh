@@ -4,8 +4,11 @@
 #
 #   e2e.sh --qemu=PATH --hook=PATH --backend=PATH --pvgpuctl=PATH
 #          --subreaper=PATH --schema-dir=DIR --env-script=PATH --template=PATH
+#          --build-guest=PATH --pngcmp=PATH
 #
 # PVGPU_E2E_KEEP_LOGS=DIR keeps each case's log and the backend logs there.
+# PVGPU_E2E_CASES="name ..." runs only those cases (between the daemon's
+# start and stop), e.g. PVGPU_E2E_CASES=virsh_screenshot_matches_pvgpuctl.
 #
 # Needs root. It re-runs itself in a private mount namespace with empty
 # tmpfs mounts over /etc/libvirt, /run/libvirt, /var/lib/libvirt,
@@ -24,7 +27,9 @@ uri=qemu:///system
 export LIBVIRT_DEFAULT_URI=$uri
 
 qemu="" hook="" backend="" pvgpuctl="" subreaper="" schema_dir="" env_script="" template=""
+build_guest="" pngcmp=""
 checker=$(dirname "$0")/e2e-check.py
+vnc_capture=$(dirname "$0")/vnc-capture.py
 for arg in "$@"; do
     case $arg in
         --qemu=*) qemu=${arg#*=} ;;
@@ -35,6 +40,8 @@ for arg in "$@"; do
         --schema-dir=*) schema_dir=${arg#*=} ;;
         --env-script=*) env_script=${arg#*=} ;;
         --template=*) template=${arg#*=} ;;
+        --build-guest=*) build_guest=${arg#*=} ;;
+        --pngcmp=*) pngcmp=${arg#*=} ;;
         *) echo "Bail out! unknown argument $arg"; exit 1 ;;
     esac
 done
@@ -43,7 +50,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "1..0 # SKIP needs root (starts the system libvirtd)"
     exit 0
 fi
-for need in qemu hook backend pvgpuctl subreaper env_script template; do
+for need in qemu hook backend pvgpuctl subreaper env_script template build_guest pngcmp; do
     value=${!need}
     if [ -z "$value" ] || [ ! -e "$value" ]; then
         echo "Bail out! --${need//_/-}=${value}: no such file"
@@ -412,6 +419,53 @@ case_screenshot_without_scanout() {
     backend_connected_and_ready win-vm || fail "backend unhealthy after a refused screenshot"
 }
 
+# shots_agree: pvgpuctl's screenshot (the backend's frame), virsh's (QEMU's
+# console) and a VNC viewer's capture of shot-vm, taken now, are the same
+# picture, and it shows the guest's text console; the verdict on stdout
+shots_agree() {
+    local png=$work/shot.png ppm=$work/shot.ppm vnc=$work/vnc.ppm err verdict
+    rm -f "$png" "$ppm" "$vnc"
+    "$pvgpuctl" screenshot shot-vm "$png" >/dev/null 2>&1 || { echo "no frame on the scanout yet"; return 1; }
+    err=$(virsh_ screenshot shot-vm "$ppm" --screen 0 2>&1 >/dev/null) || { echo "virsh screenshot failed: $err"; return 1; }
+    err=$("$vnc_capture" "$(virsh_ domdisplay shot-vm)" "$vnc" 2>&1) || { echo "VNC capture failed: $err"; return 1; }
+    "$pngcmp" console "$png" >/dev/null || { echo "pvgpuctl screenshot: $("$pngcmp" console "$png")"; return 1; }
+    verdict=$("$pngcmp" same "$png" "$ppm") || { echo "virsh screenshot vs pvgpuctl's: $verdict"; return 1; }
+    echo "virsh screenshot equals pvgpuctl's: $verdict"
+    verdict=$("$pngcmp" same "$png" "$vnc") || { echo "VNC capture vs pvgpuctl's screenshot: $verdict"; return 1; }
+    echo "VNC capture equals pvgpuctl's screenshot: $verdict"
+}
+
+# A Linux guest with the pvgpu driver (the demo's) writes on its framebuffer
+# console: `virsh screenshot` (QEMU's console) and a VNC viewer show what
+# `pvgpuctl screenshot` (the backend's frame) shows, pixel for pixel.
+case_virsh_screenshot_matches_pvgpuctl() {
+    local built kernel initrd guest=$work/guest
+    trap 'virsh_ destroy shot-vm >/dev/null 2>&1' EXIT
+    built=$(bash "$build_guest" "$guest" 2> "$work/guest-build.log" | tail -n 1) \
+        || fail "cannot build the guest: $(tail -n 20 "$work/guest-build.log")"
+    read -r kernel initrd <<<"$built"
+    # libvirt labels kernel and initrd for the domain's QEMU user: copies,
+    # so that the shared kernel cache keeps its owner
+    cp "$kernel" "$guest/vmlinuz" || fail "cannot copy the guest kernel"
+    remove_domain shot-vm
+    domain_xml shot-vm | sed \
+        -e "s|</os>|  <kernel>$guest/vmlinuz</kernel>\n    <initrd>$initrd</initrd>\n    <cmdline>console=ttyS0 quiet vt.global_cursor_default=0</cmdline>\n  </os>|" \
+        -e "s|<memory unit='MiB'>256</memory>|<memory unit='MiB'>512</memory>|" \
+        -e "s|<video>|<graphics type='vnc'><listen type='socket'/></graphics>\n    <video>|" \
+        > "$work/xml/shot-vm.xml"
+    virsh_ define "$work/xml/shot-vm.xml" >/dev/null || fail "virsh define shot-vm"
+    "$pvgpuctl" enable shot-vm --shmem 64M >/dev/null || fail "pvgpuctl enable shot-vm"
+    start_domain shot-vm
+    local verdict deadline=$((SECONDS + 240))
+    until verdict=$(shots_agree 2>&1); do
+        [ $SECONDS -lt $deadline ] || fail "the screenshots never agreed on the guest's console: $verdict"
+        sleep 1
+    done
+    echo "$verdict" | sed 's/^/# /'
+    destroy_and_assert_cleaned_up shot-vm
+    remove_domain shot-vm
+}
+
 case_destroy_cleans_up() {
     backend_connected_and_ready win-vm || running_pvgpu_domain win-vm
     destroy_and_assert_cleaned_up win-vm "$(backend_pid_of win-vm)"
@@ -648,6 +702,7 @@ case_libvirtd_stops() {
     remove_domain win-vm
     remove_domain plain-vm
     remove_domain iso-vm
+    remove_domain shot-vm
     libvirtd_env stop || fail "libvirtd-env.sh stop"
     local rc=0
     bash "$env_script" status >/dev/null || rc=$?
@@ -678,6 +733,7 @@ cases=(
     start_runs_backend
     device_connected
     screenshot_without_scanout
+    virsh_screenshot_matches_pvgpuctl
     destroy_cleans_up
     backend_crash
     libvirtd_restart_keeps_backend
@@ -693,9 +749,16 @@ cases=(
     host_libvirt_untouched
 )
 
+if [ -n "${PVGPU_E2E_CASES:-}" ]; then
+    for name in $PVGPU_E2E_CASES; do
+        declare -F "case_$name" >/dev/null || { echo "Bail out! PVGPU_E2E_CASES: no case $name"; exit 1; }
+    done
+    read -r -a cases <<<"libvirtd_starts $PVGPU_E2E_CASES libvirtd_stops"
+fi
+
 cleanup() {
     local name
-    for name in win-vm plain-vm iso-vm; do
+    for name in win-vm plain-vm iso-vm shot-vm; do
         if virsh -q -c "$uri" desc "$name" 2>/dev/null | grep -qxF "$marker_description"; then
             virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
             virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
