@@ -18,6 +18,12 @@
 #include <sys/mman.h>
 #include "qemu/memfd.h"
 #include "qapi/error.h"
+#include "hw/qdev-core.h"
+#if QEMU_VERSION_MAJOR >= 10
+#include "system/system.h"
+#else
+#include "sysemu/sysemu.h"
+#endif
 #include "ui/console.h"
 #include "pvgpu.h"
 #include "trace.h"
@@ -48,9 +54,29 @@ static void pvgpu_display_show_nothing(PVGPUState *s)
 {
     if (s->scanout_map) {
         /* the console lets go of the old surface before it is unmapped */
-        dpy_gfx_replace_surface(s->con, NULL);
+        if (s->con) {
+            dpy_gfx_replace_surface(s->con, NULL);
+        }
         pvgpu_display_unmap(s);
     }
+}
+
+/* The console shows the frame at map (NULL: the placeholder). */
+static void pvgpu_display_show(PVGPUState *s,
+                               const struct pvgpu_display_scanout *so,
+                               void *map)
+{
+    DisplaySurface *surface = NULL;
+
+    if (!s->con) {
+        return;
+    }
+    if (map) {
+        surface = qemu_create_displaysurface_from(
+            so->width, so->height, pvgpu_display_pixman_format(so->format),
+            so->stride, map);
+    }
+    dpy_gfx_replace_surface(s->con, surface);
 }
 
 /* A memfd the backend cannot shrink under our mapping, of at least size. */
@@ -87,7 +113,6 @@ bool pvgpu_display_set_scanout(PVGPUState *s,
                                int fd, Error **errp)
 {
     uint64_t size = pvgpu_display_frame_bytes(so);
-    DisplaySurface *surface;
     void *map;
 
     trace_pvgpu_display_scanout(so->width, so->height, so->stride,
@@ -114,10 +139,7 @@ bool pvgpu_display_set_scanout(PVGPUState *s,
                          "frame", size);
         return false;
     }
-    surface = qemu_create_displaysurface_from(
-        so->width, so->height, pvgpu_display_pixman_format(so->format),
-        so->stride, map);
-    dpy_gfx_replace_surface(s->con, surface);
+    pvgpu_display_show(s, so, map);
     pvgpu_display_unmap(s);
     s->scanout_map = map;
     s->scanout_map_size = size;
@@ -141,7 +163,9 @@ bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
                    s->scanout.width, s->scanout.height);
         return false;
     }
-    dpy_gfx_update(s->con, r->x, r->y, r->width, r->height);
+    if (s->con) {
+        dpy_gfx_update(s->con, r->x, r->y, r->width, r->height);
+    }
     return true;
 }
 
@@ -159,17 +183,50 @@ static const GraphicHwOps pvgpu_display_ops = {
     .gfx_update = pvgpu_display_gfx_update,
 };
 
-void pvgpu_display_realize(PVGPUState *s)
+static void pvgpu_display_console_create(PVGPUState *s)
 {
     s->con = graphic_console_init(DEVICE(s), 0, &pvgpu_display_ops, s);
+    if (s->scanout_map) {
+        pvgpu_display_show(s, &s->scanout, s->scanout_map);
+    }
+}
+
+static void pvgpu_display_machine_done(Notifier *n, void *data)
+{
+    PVGPUState *s = container_of(n, PVGPUState, console_notifier);
+
+    s->console_pending = false;
+    pvgpu_display_console_create(s);
+}
+
+/*
+ * A primary display (qxl-vga) insists at its realize on being console 0,
+ * and consoles are numbered as they are created: a pvgpu realized first
+ * (e.g. a "-device pvgpu,..." in <qemu:commandline>, which QEMU creates
+ * before libvirt's JSON -device options) must not take that number. So a
+ * cold-plugged pvgpu creates its console once every device is realized;
+ * without another display it is console 0 all the same.
+ */
+void pvgpu_display_realize(PVGPUState *s)
+{
+    if (phase_check(PHASE_MACHINE_READY)) {
+        pvgpu_display_console_create(s);
+        return;
+    }
+    s->console_notifier.notify = pvgpu_display_machine_done;
+    qemu_add_machine_init_done_notifier(&s->console_notifier);
+    s->console_pending = true;
 }
 
 void pvgpu_display_unrealize(PVGPUState *s)
 {
-    if (!s->con) {
-        return;
+    if (s->console_pending) {
+        qemu_remove_machine_init_done_notifier(&s->console_notifier);
+        s->console_pending = false;
     }
     pvgpu_display_show_nothing(s);
-    graphic_console_close(s->con);
-    s->con = NULL;
+    if (s->con) {
+        graphic_console_close(s->con);
+        s->con = NULL;
+    }
 }

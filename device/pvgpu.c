@@ -32,8 +32,13 @@
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
+#if QEMU_VERSION_MAJOR >= 10 /* include/sysemu became include/system */
+#include "system/kvm.h"
+#include "system/system.h"
+#else
 #include "sysemu/kvm.h"
 #include "sysemu/sysemu.h"
+#endif
 #include "pvgpu.h"
 #include "trace.h"
 
@@ -1258,6 +1263,39 @@ static void pvgpu_memdev_unmap(PVGPUState *s)
 
 /* ---- realize / unrealize ------------------------------------------------ */
 
+/* QEMU 8.2 made the blocker functions take the reason by reference. */
+#define PVGPU_BLOCKER_BY_REFERENCE \
+    (QEMU_VERSION_MAJOR > 8 || (QEMU_VERSION_MAJOR == 8 && QEMU_VERSION_MINOR >= 2))
+
+static bool pvgpu_migration_blocker_add(PVGPUState *s, Error **errp)
+{
+    error_setg(&s->migration_blocker,
+               "pvgpu: migration is not supported: the backend's GPU state "
+               "cannot be transferred");
+#if PVGPU_BLOCKER_BY_REFERENCE
+    /* frees the reason and clears the pointer on failure */
+    return migrate_add_blocker(&s->migration_blocker, errp) == 0;
+#else
+    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
+        error_free(s->migration_blocker);
+        s->migration_blocker = NULL;
+        return false;
+    }
+    return true;
+#endif
+}
+
+static void pvgpu_migration_blocker_remove(PVGPUState *s)
+{
+#if PVGPU_BLOCKER_BY_REFERENCE
+    migrate_del_blocker(&s->migration_blocker);
+#else
+    migrate_del_blocker(s->migration_blocker);
+    error_free(s->migration_blocker);
+    s->migration_blocker = NULL;
+#endif
+}
+
 static bool pvgpu_resolve_socket_path(PVGPUState *s, Error **errp)
 {
     struct sockaddr_un addr;
@@ -1312,12 +1350,7 @@ static void pvgpu_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
-    error_setg(&s->migration_blocker,
-               "pvgpu: migration is not supported: the backend's GPU state "
-               "cannot be transferred");
-    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
-        error_free(s->migration_blocker);
-        s->migration_blocker = NULL;
+    if (!pvgpu_migration_blocker_add(s, errp)) {
         return;
     }
 
@@ -1382,9 +1415,7 @@ fail_shmem:
     pvgpu_legacy_shm_unlink(s);
     pvgpu_memdev_unmap(s);
 fail_blocker:
-    migrate_del_blocker(s->migration_blocker);
-    error_free(s->migration_blocker);
-    s->migration_blocker = NULL;
+    pvgpu_migration_blocker_remove(s);
 }
 
 static void pvgpu_exit(PCIDevice *pdev)
@@ -1409,10 +1440,7 @@ static void pvgpu_exit(PCIDevice *pdev)
     pvgpu_legacy_shm_unlink(s);
     /* our own RAMBlock unmaps and closes shmem_fd at finalize */
     pvgpu_memdev_unmap(s);
-
-    migrate_del_blocker(s->migration_blocker);
-    error_free(s->migration_blocker);
-    s->migration_blocker = NULL;
+    pvgpu_migration_blocker_remove(s);
 }
 
 static void pvgpu_instance_init(Object *obj)
@@ -1488,7 +1516,11 @@ static const PropertyInfo pvgpu_prop_shmem_size = {
     .set_default_value = pvgpu_set_default_shmem_size,
 };
 
+#if QEMU_VERSION_MAJOR >= 10 /* const, sized by device_class_set_props() */
+static const Property pvgpu_properties[] = {
+#else
 static Property pvgpu_properties[] = {
+#endif
     DEFINE_PROP_UNSIGNED("shmem_size", PVGPUState, shmem_size,
                          PVGPU_SHMEM_DEFAULT_SIZE, pvgpu_prop_shmem_size,
                          uint64_t),
@@ -1498,7 +1530,9 @@ static Property pvgpu_properties[] = {
     DEFINE_PROP_BOOL("msi", PVGPUState, msi, true),
     DEFINE_PROP_BOOL("eventfd", PVGPUState, eventfd, true),
     DEFINE_PROP_BOOL("legacy_shm_name", PVGPUState, legacy_shm_name, false),
+#if QEMU_VERSION_MAJOR < 10
     DEFINE_PROP_END_OF_LIST(),
+#endif
 };
 
 static void pvgpu_class_init(ObjectClass *klass, void *data)
@@ -1515,7 +1549,11 @@ static void pvgpu_class_init(ObjectClass *klass, void *data)
     k->class_id = PVGPU_PCI_CLASS_CODE >> 8;
     k->subsystem_vendor_id = PVGPU_PCI_SUBSYSTEM_VENDOR_ID;
     k->subsystem_id = PVGPU_PCI_SUBSYSTEM_ID;
+#if QEMU_VERSION_MAJOR > 9 || (QEMU_VERSION_MAJOR == 9 && QEMU_VERSION_MINOR >= 1)
+    device_class_set_legacy_reset(dc, pvgpu_reset);
+#else
     dc->reset = pvgpu_reset;
+#endif
     dc->vmsd = &pvgpu_vmstate;
     dc->desc = "PVGPU paravirtualized GPU";
     device_class_set_props(dc, pvgpu_properties);

@@ -18,7 +18,11 @@
 #include "qemu/timer.h"
 #include "qom/object.h"
 #include "ui/console.h"
+#if QEMU_VERSION_MAJOR >= 10
+#include "system/hostmem.h"
+#else
 #include "sysemu/hostmem.h"
+#endif
 #include "hw/display/pvgpu_protocol.h"
 #include "hw/display/pvgpu_codec.h"
 
@@ -121,7 +125,9 @@ struct PVGPUState {
     unsigned rx_extra_fds;          /* more that came with it, closed */
 
     /* the console (pvgpu-display.c) */
-    QemuConsole *con;
+    QemuConsole *con;               /* from machine-init-done on */
+    Notifier console_notifier;      /* machine-init-done: create con */
+    bool console_pending;           /* console_notifier is registered */
     void *scanout_map;              /* the backend's frame, read-only */
     size_t scanout_map_size;
     struct pvgpu_display_scanout scanout; /* width 0: nothing shown */

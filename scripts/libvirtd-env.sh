@@ -3,6 +3,7 @@
 # demo, on a Debian 12 machine without systemd, as root.
 #
 #   scripts/libvirtd-env.sh start [--hook PATH] [--hook-env NAME=VALUE]...
+#                                 [--qemu PATH]
 #   scripts/libvirtd-env.sh restart [same options as start]
 #   scripts/libvirtd-env.sh stop
 #   scripts/libvirtd-env.sh status        (exit 0 running, 3 stopped)
@@ -22,6 +23,9 @@
 #    the hook at a build tree). A previous pvgpu hook is kept in the state
 #    dir and put back by stop. Without --hook, the installed hook (if any)
 #    is used as it is.
+#  - with --qemu PATH, libvirtd finds PATH as its qemu-system-x86_64 (the
+#    default emulator: virt-install, virt-manager, domains without an
+#    <emulator>) through $PVGPU_LIBVIRTD_STATE/bin, first on its PATH.
 #  - /dev/kvm, when only root may open it (no udev here), gets what
 #    udev gives it: group kvm, mode 0660, so that QEMU's user may too.
 #  - libvirtd.conf is our own ($PVGPU_LIBVIRTD_STATE/libvirtd.conf, passed
@@ -183,16 +187,25 @@ subreaper_binary() {
 }
 
 start() {
-    local hook="" hook_env=()
+    local hook="" hook_env=() qemu=""
     while [ $# -gt 0 ]; do
         case $1 in
             --hook) [ $# -ge 2 ] || usage; hook=$2; shift 2 ;;
             --hook=*) hook=${1#--hook=}; shift ;;
             --hook-env) [ $# -ge 2 ] || usage; hook_env+=("$2"); shift 2 ;;
             --hook-env=*) hook_env+=("${1#--hook-env=}"); shift ;;
+            --qemu) [ $# -ge 2 ] || usage; qemu=$2; shift 2 ;;
+            --qemu=*) qemu=${1#--qemu=}; shift ;;
             *) usage ;;
         esac
     done
+    mkdir -p "$state/bin"
+    if [ -n "$qemu" ]; then
+        [ -x "$qemu" ] || die "--qemu $qemu: not an executable file"
+        ln -sfn "$(cd "$(dirname "$qemu")" && pwd)/$(basename "$qemu")" "$state/bin/qemu-system-x86_64"
+    else
+        rm -f "$state/bin/qemu-system-x86_64"
+    fi
     local assignment
     for assignment in "${hook_env[@]}"; do
         [[ $assignment =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] \
@@ -242,7 +255,7 @@ start_daemon() {
     echo "==== $(date '+%F %T') start" >> "$log"
     # A new session and no inherited descriptors: the caller (a test
     # harness, a shell) must not wait for the daemon's output.
-    (cd / && exec setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+    (cd / && exec setsid env -i PATH="$state/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME=/root LC_ALL=C.UTF-8 \
         "$subreaper" libvirtd --config "$state/libvirtd.conf" --pid-file "$pidfile" \
         < /dev/null >> "$log" 2>&1) &
     local launcher=$!

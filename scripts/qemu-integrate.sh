@@ -130,7 +130,12 @@ fi
 cp "$new_manifest" "$manifest"
 
 # --- build glue -------------------------------------------------------------
-echo "softmmu_ss.add(when: 'CONFIG_PVGPU', if_true: files($(IFS=,; echo "${device_sources[*]}" | sed 's/,/, /g')))" > "$TMP/meson"
+# QEMU 8.1 renamed softmmu_ss to system_ss: use the tree's own name.
+source_set=softmmu_ss
+if grep -q '^system_ss\.add' "$QEMU/hw/display/meson.build"; then
+    source_set=system_ss
+fi
+echo "$source_set.add(when: 'CONFIG_PVGPU', if_true: files($(IFS=,; echo "${device_sources[*]}" | sed 's/,/, /g')))" > "$TMP/meson"
 replace_block "$QEMU/hw/display/meson.build" "$TMP/meson"
 
 # QEMU's minikconf has no "help" keyword (the README's entry fails to

@@ -15,8 +15,16 @@ PACKAGES=(
     meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
     libglib2.0-dev libxml2-dev libxml2-utils libvirt-dev libcmocka-dev
     libjson-glib-dev libpng-dev
-    # QEMU 7.2 source and its minimal build
+    # QEMU 7.2 source and its build with the features libvirt domains use
+    # (scripts/build-qemu.sh: SPICE, VNC, USB redirection, audio, ...)
     dpkg-dev python3 python3-venv libpixman-1-dev zlib1g-dev libfdt-dev
+    libspice-server-dev libspice-protocol-dev libslirp-dev libusb-1.0-0-dev
+    libusbredirparser-dev libseccomp-dev libcap-ng-dev libattr1-dev
+    libaio-dev liburing-dev libzstd-dev libgnutls28-dev libnuma-dev
+    libudev-dev libncurses-dev libjpeg-dev libsasl2-dev libasound2-dev
+    libpulse-dev libcacard-dev
+    # what domains written by virt-install need at run time: UEFI, TPM
+    ovmf swtpm swtpm-tools virtinst
     # firmware for the built QEMU (q35/i440fx boot ROMs)
     seabios ipxe-qemu qemu-system-data
     # libvirt daemon for end-to-end tests

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need on a fresh Debian 12
-# machine (as root), builds QEMU with the pvgpu device, builds our code with
+# machine (as root), builds QEMU 7.2 and 10.0 with the pvgpu device (the
+# device and guest suites run on both), builds our code with
 # AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer targets, and
 # runs every test suite. Usage: scripts/test.sh [meson test arguments...]
 set -euo pipefail
@@ -16,16 +17,20 @@ step "installing packages"
 bash "$root/scripts/setup.sh"
 
 step "building QEMU 7.2 with the pvgpu device"
-bash "$root/scripts/build-qemu.sh"
+bash "$root/scripts/build-qemu.sh" 7.2
 qemu=$cache/qemu-build/qemu-system-x86_64
+
+step "building QEMU 10.0 (bookworm-backports) with the pvgpu device"
+bash "$root/scripts/build-qemu.sh" 10.0
+qemu10=$cache/qemu-10.0-build/qemu-system-x86_64
 
 step "building PVGPU (clang, ASan+UBSan, libFuzzer)"
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$root" \
         -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dfuzz=true -Dqemu="$qemu"
+        -Dfuzz=true -Dqemu="$qemu" -Dqemu10="$qemu10"
 else
-    meson configure "$build" -Dqemu="$qemu" >/dev/null
+    meson configure "$build" -Dqemu="$qemu" -Dqemu10="$qemu10" >/dev/null
 fi
 ninja -C "$build"
 

@@ -190,6 +190,32 @@ static void test_frame_shown(void)
     frame_free(&f);
 }
 
+/* A primary qxl-vga must be console 0. A pvgpu realized before it (as a
+ * "-device pvgpu,..." from libvirt's <qemu:commandline> is, before libvirt's
+ * JSON devices) leaves it that number and is the next console. */
+static void test_console_after_primary_display(void)
+{
+    const char *const qxl[] = { "-device", "qxl-vga,id=vga0", NULL };
+    PvgpuFixtureOptions opts = {
+        .ack_features = PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY,
+        .extra_args = qxl,
+    };
+    g_autoptr(PvgpuFixture) fx = pvgpu_fixture_start(&opts);
+    Frame f = frame_new(FRAME_BYTES, SEALS);
+    g_autofree guint8 *want = NULL;
+    g_autofree guint8 *console0 = NULL;
+    guint32 w = 0, h = 0;
+
+    pvgpu_assert_ready(fx);
+    frame_draw(&f, 3);
+    show_frame(fx, &f);
+    want = frame_rgb(&f);
+    console0 = screendump_rgb(fx->qt, fx->tmpdir, NULL, &w, &h);
+    g_assert_false(w == FRAME_W && h == FRAME_H &&
+                   memcmp(console0, want, (gsize)w * h * 3) == 0);
+    frame_free(&f);
+}
+
 static void test_disable_shows_placeholder(void)
 {
     g_autoptr(PvgpuFixture) fx = start_display();
@@ -401,6 +427,8 @@ int main(int argc, char **argv)
 {
     pvgpu_test_init(&argc, &argv);
     pvgpu_test_add("/pvgpu/display/frame-shown", test_frame_shown);
+    pvgpu_test_add("/pvgpu/display/console-after-primary-display",
+                   test_console_after_primary_display);
     pvgpu_test_add("/pvgpu/display/disable-shows-placeholder",
                    test_disable_shows_placeholder);
     pvgpu_test_add("/pvgpu/display/backend-lost-shows-placeholder",

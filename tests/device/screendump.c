@@ -15,9 +15,11 @@ guint8 *screendump_rgb(QTestClient *qt, const char *dir, const char *device,
     static guint serial;
     g_autofree gchar *path = g_strdup_printf("%s/screendump-%u.ppm", dir,
                                              serial++);
+    g_autofree gchar *device_arg =
+        device ? g_strdup_printf(", 'device': '%s'", device) : g_strdup("");
     g_autofree gchar *cmd = g_strdup_printf(
-        "{'execute': 'screendump', 'arguments': {'filename': '%s', "
-        "'device': '%s'}}", path, device);
+        "{'execute': 'screendump', 'arguments': {'filename': '%s'%s}}", path,
+        device_arg);
     g_autoptr(JsonObject) reply = qt_qmp(qt, cmd);
     g_autoptr(GError) error = NULL;
     g_autofree gchar *data = NULL;

@@ -8,7 +8,8 @@
 #include "qtest-client.h"
 
 /*
- * Runs screendump of device's console into a PPM file in dir and returns
+ * Runs screendump of device's console (NULL: console 0, what VNC and
+ * `virsh screenshot` show) into a PPM file in dir and returns
  * its width*height*3 bytes (rows top to bottom); asserts on any failure.
  */
 guint8 *screendump_rgb(QTestClient *qt, const char *dir, const char *device,

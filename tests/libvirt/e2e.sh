@@ -71,10 +71,13 @@ host_libvirt_fingerprint() {
 if [ -z "${PVGPU_E2E_PRIVATE:-}" ]; then
     command -v unshare >/dev/null || { echo "Bail out! unshare not installed (util-linux)"; exit 1; }
     PVGPU_E2E_HOST_LIBVIRT=$(host_libvirt_fingerprint) PVGPU_E2E_PRIVATE=1 \
-        exec unshare --mount --propagation private -- bash "$0" "$@"
-    echo "Bail out! cannot enter a private mount namespace (unshare --mount)"
+        exec unshare --mount --propagation private --net -- bash "$0" "$@"
+    echo "Bail out! cannot enter private mount and network namespaces (unshare --mount --net)"
     exit 1
 fi
+# A network namespace of our own too: libvirt's default network (bridge,
+# firewall rules, dnsmasq) is made in it, not on the machine.
+ip link set lo up || { echo "Bail out! cannot bring up lo in the private network namespace"; exit 1; }
 for dir in "${private_dirs[@]}"; do
     [ -d "$dir" ] || continue    # not created: that would touch the machine
     mount -t tmpfs -o mode=0755 pvgpu-e2e "$dir" \
@@ -137,7 +140,7 @@ libvirtd_env() {
     if [ "$action" = stop ]; then
         bash "$env_script" stop
     else
-        local args=(--hook "$hook") assignment
+        local args=(--hook "$hook" --qemu "$qemu") assignment
         for assignment in "${hook_env[@]}" "$@"; do
             args+=(--hook-env "$assignment")
         done
@@ -191,7 +194,7 @@ remove_domain() {
     virsh_ desc "$name" | grep -qxF "$marker_description" \
         || fail "domain $name exists and is not a test domain; not touching it"
     virsh_ destroy "$name" >/dev/null 2>&1
-    virsh_ undefine "$name" >/dev/null || fail "virsh undefine $name"
+    virsh_ undefine --nvram "$name" >/dev/null || fail "virsh undefine $name"
 }
 
 uuid_of() { virsh_ domuuid "$1"; }
@@ -433,6 +436,66 @@ shots_agree() {
     echo "virsh screenshot equals pvgpuctl's: $verdict"
     verdict=$("$pngcmp" same "$png" "$vnc") || { echo "VNC capture vs pvgpuctl's screenshot: $verdict"; return 1; }
     echo "VNC capture equals pvgpuctl's screenshot: $verdict"
+}
+
+# virt_install_domain NAME OSINFO: defines NAME as virt-install writes it
+# for OSINFO (its defaults: firmware, TPM, video, sound, USB, channels...),
+# with no disk and TCG (nested KVM does not work on our test machines);
+# libvirt's default emulator is our QEMU (libvirtd-env.sh --qemu)
+virt_install_domain() {
+    local name=$1 osinfo=$2 xml=$work/xml/$1.xml err
+    remove_domain "$name"
+    err=$(virt-install --connect "$uri" --print-xml --name "$name" --osinfo "$osinfo" \
+        --virt-type qemu --memory 2048 --vcpus 2 --disk none --import \
+        --noautoconsole 2>&1 > "$xml") || fail "virt-install --print-xml for $osinfo: $err"
+    local emulator
+    emulator=$(sed -n 's|.*<emulator>\(.*\)</emulator>.*|\1|p' "$xml")
+    [ "$(readlink -f "$emulator")" = "$(readlink -f "$qemu")" ] \
+        || fail "virt-install's emulator is '$emulator', not our QEMU"
+    # the description marks it as a test domain (remove_domain, cleanup)
+    sed -i "0,/<name>$name<\/name>/s||<name>$name</name>\n  <description>$marker_description</description>|" "$xml"
+    virsh_ define "$xml" >/dev/null || fail "virsh define the virt-install domain $name"
+}
+
+# default_network_up: libvirt's "default" NAT network, as Debian's
+# libvirt-daemon-system defines it (in our network namespace)
+default_network_up() {
+    if ! virsh_ net-info default >/dev/null 2>&1; then
+        virsh_ net-define /usr/share/libvirt/networks/default.xml >/dev/null \
+            || fail "virsh net-define Debian's default network"
+    fi
+    if [ "$(virsh_ net-info default | awk '/^Active:/ {print $2}')" != yes ]; then
+        virsh_ net-start default >/dev/null || fail "virsh net-start default"
+    fi
+}
+
+# Domains as virt-install writes them for Windows 11 (UEFI with Secure
+# Boot, TPM 2.0 emulator, Hyper-V enlightenments, ...) and Debian 11
+# (SPICE, USB redirection, ich9 sound, virtio devices, ...) start with pvgpu
+# enabled, their backend connects, and they stop cleanly.
+case_virt_install_domains_start() {
+    local name osinfo devices
+    trap 'virsh_ destroy vi-win11 >/dev/null 2>&1; virsh_ destroy vi-debian11 >/dev/null 2>&1' EXIT
+    default_network_up
+    for osinfo in win11 debian11; do
+        name=vi-$osinfo
+        virt_install_domain "$name" "$osinfo"
+        devices=$(virsh_ dumpxml --inactive "$name" | python3 -c '
+import sys, xml.etree.ElementTree as ET
+d = ET.parse(sys.stdin).getroot()
+def kind(e):
+    m = e.find("model")
+    return e.get("model") or (m.get("type") if m is not None else None) or e.get("type") or ""
+parts = [e.tag + "=" + kind(e) for e in d.find("devices") if e.tag != "emulator"]
+fw = d.find("os").get("firmware") or ("loader" if d.find("os/loader") is not None else "bios")
+print("firmware=" + fw, " ".join(sorted(set(parts))))')
+        echo "# $osinfo: $devices"
+        "$pvgpuctl" enable "$name" --shmem 64M >/dev/null || fail "pvgpuctl enable $name"
+        start_domain "$name"
+        wait_for "backend of $name connected and ready" 60 backend_connected_and_ready "$name"
+        destroy_and_assert_cleaned_up "$name"
+        remove_domain "$name"
+    done
 }
 
 # A Linux guest with the pvgpu driver (the demo's) writes on its framebuffer
@@ -703,6 +766,12 @@ case_libvirtd_stops() {
     remove_domain plain-vm
     remove_domain iso-vm
     remove_domain shot-vm
+    remove_domain vi-win11
+    remove_domain vi-debian11
+    if virsh_ net-info default >/dev/null 2>&1; then
+        virsh_ net-destroy default >/dev/null 2>&1
+        virsh_ net-undefine default >/dev/null || fail "virsh net-undefine default"
+    fi
     libvirtd_env stop || fail "libvirtd-env.sh stop"
     local rc=0
     bash "$env_script" status >/dev/null || rc=$?
@@ -734,6 +803,7 @@ cases=(
     device_connected
     screenshot_without_scanout
     virsh_screenshot_matches_pvgpuctl
+    virt_install_domains_start
     destroy_cleans_up
     backend_crash
     libvirtd_restart_keeps_backend
@@ -758,12 +828,13 @@ fi
 
 cleanup() {
     local name
-    for name in win-vm plain-vm iso-vm shot-vm; do
+    for name in win-vm plain-vm iso-vm shot-vm vi-win11 vi-debian11; do
         if virsh -q -c "$uri" desc "$name" 2>/dev/null | grep -qxF "$marker_description"; then
             virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
-            virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
+            virsh -q -c "$uri" undefine --nvram "$name" >/dev/null 2>&1
         fi
     done
+    virsh -q -c "$uri" net-destroy default >/dev/null 2>&1
     bash "$env_script" stop >/dev/null 2>&1
     local pid
     for pid in $(pgrep -f -- "--control-socket=$runtime/"); do
