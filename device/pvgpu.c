@@ -391,13 +391,26 @@ static void pvgpu_eventfds_cleanup(PVGPUState *s)
 static void pvgpu_chan_read(void *opaque);
 static void pvgpu_chan_write(void *opaque);
 
+/* The socket's handlers in the main loop's iohandler context. */
+static void pvgpu_chan_set_fd_handlers(PVGPUState *s, IOHandler *io_read,
+                                       IOHandler *io_write)
+{
+    AioContext *ctx = iohandler_get_aio_context();
+
+#if PVGPU_QEMU_AT_LEAST(8, 2)
+    /* one context per direction since QEMU 8.2 */
+    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc), ctx, io_read, ctx,
+                                   io_write, s);
+#else
+    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc), ctx, io_read,
+                                   io_write, s);
+#endif
+}
+
 static void pvgpu_set_handlers(PVGPUState *s)
 {
-    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc),
-                                   iohandler_get_aio_context(),
-                                   pvgpu_chan_read,
-                                   s->tx_blocked ? pvgpu_chan_write : NULL,
-                                   s);
+    pvgpu_chan_set_fd_handlers(s, pvgpu_chan_read,
+                               s->tx_blocked ? pvgpu_chan_write : NULL);
 }
 
 static void pvgpu_rx_fd_close(PVGPUState *s)
@@ -416,9 +429,7 @@ static void pvgpu_disconnect(PVGPUState *s)
         return;
     }
     trace_pvgpu_disconnect(s->status);
-    qio_channel_set_aio_fd_handler(QIO_CHANNEL(s->sioc),
-                                   iohandler_get_aio_context(),
-                                   NULL, NULL, NULL);
+    pvgpu_chan_set_fd_handlers(s, NULL, NULL);
     qio_channel_close(QIO_CHANNEL(s->sioc), NULL);
     object_unref(OBJECT(s->sioc));
     s->sioc = NULL;
@@ -1264,8 +1275,7 @@ static void pvgpu_memdev_unmap(PVGPUState *s)
 /* ---- realize / unrealize ------------------------------------------------ */
 
 /* QEMU 8.2 made the blocker functions take the reason by reference. */
-#define PVGPU_BLOCKER_BY_REFERENCE \
-    (QEMU_VERSION_MAJOR > 8 || (QEMU_VERSION_MAJOR == 8 && QEMU_VERSION_MINOR >= 2))
+#define PVGPU_BLOCKER_BY_REFERENCE PVGPU_QEMU_AT_LEAST(8, 2)
 
 static bool pvgpu_migration_blocker_add(PVGPUState *s, Error **errp)
 {
@@ -1510,7 +1520,11 @@ static void pvgpu_set_default_shmem_size(ObjectProperty *op,
 }
 
 static const PropertyInfo pvgpu_prop_shmem_size = {
+#if QEMU_VERSION_MAJOR >= 10 /* the type's name, renamed in 10.0 */
+    .type = "size",
+#else
     .name = "size",
+#endif
     .get = pvgpu_get_shmem_size,
     .set = pvgpu_set_shmem_size,
     .set_default_value = pvgpu_set_default_shmem_size,
@@ -1549,7 +1563,7 @@ static void pvgpu_class_init(ObjectClass *klass, void *data)
     k->class_id = PVGPU_PCI_CLASS_CODE >> 8;
     k->subsystem_vendor_id = PVGPU_PCI_SUBSYSTEM_VENDOR_ID;
     k->subsystem_id = PVGPU_PCI_SUBSYSTEM_ID;
-#if QEMU_VERSION_MAJOR > 9 || (QEMU_VERSION_MAJOR == 9 && QEMU_VERSION_MINOR >= 1)
+#if PVGPU_QEMU_AT_LEAST(9, 1)
     device_class_set_legacy_reset(dc, pvgpu_reset);
 #else
     dc->reset = pvgpu_reset;

@@ -11,7 +11,15 @@
 #ifndef HW_DISPLAY_PVGPU_H
 #define HW_DISPLAY_PVGPU_H
 
+/* For the API changes between QEMU 7.2 and 10.0 */
+#define PVGPU_QEMU_AT_LEAST(major, minor) \
+    (QEMU_VERSION_MAJOR > (major) || \
+     (QEMU_VERSION_MAJOR == (major) && QEMU_VERSION_MINOR >= (minor)))
+
 #include "hw/pci/pci.h"
+#if QEMU_VERSION_MAJOR >= 8 /* struct PCIDevice moved out of pci.h */
+#include "hw/pci/pci_device.h"
+#endif
 #include "io/channel-socket.h"
 #include "qemu/event_notifier.h"
 #include "qemu/notify.h"
