@@ -476,6 +476,8 @@ default_network_up() {
 case_virt_install_domains_start() {
     local name osinfo devices
     trap 'virsh_ destroy vi-win11 >/dev/null 2>&1; virsh_ destroy vi-debian11 >/dev/null 2>&1' EXIT
+    # the clean-up check counts every backend of this run
+    virsh_ destroy win-vm >/dev/null 2>&1
     default_network_up
     for osinfo in win11 debian11; do
         name=vi-$osinfo
@@ -504,6 +506,8 @@ print("firmware=" + fw, " ".join(sorted(set(parts))))')
 case_virsh_screenshot_matches_pvgpuctl() {
     local built kernel initrd guest=$work/guest
     trap 'virsh_ destroy shot-vm >/dev/null 2>&1' EXIT
+    # the clean-up check counts every backend of this run
+    virsh_ destroy win-vm >/dev/null 2>&1
     built=$(bash "$build_guest" "$guest" 2> "$work/guest-build.log" | tail -n 1) \
         || fail "cannot build the guest: $(tail -n 20 "$work/guest-build.log")"
     read -r kernel initrd <<<"$built"
