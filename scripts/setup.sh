@@ -25,6 +25,9 @@ PACKAGES=(
     libpulse-dev libcacard-dev
     # what domains written by virt-install need at run time: UEFI, TPM
     ovmf swtpm swtpm-tools virtinst
+    # libvirt's default NAT network (virt-install's domains use it), made
+    # by the e2e tests in their own network namespace
+    dnsmasq-base iptables
     # firmware for the built QEMU (q35/i440fx boot ROMs)
     seabios ipxe-qemu qemu-system-data
     # libvirt daemon for end-to-end tests
