@@ -50,17 +50,6 @@ static void pvgpu_display_unmap(PVGPUState *s)
     memset(&s->scanout, 0, sizeof(s->scanout));
 }
 
-static void pvgpu_display_show_nothing(PVGPUState *s)
-{
-    if (s->scanout_map) {
-        /* the console lets go of the old surface before it is unmapped */
-        if (s->con) {
-            dpy_gfx_replace_surface(s->con, NULL);
-        }
-        pvgpu_display_unmap(s);
-    }
-}
-
 /* The console shows the frame at map (NULL: the placeholder). */
 static void pvgpu_display_show(PVGPUState *s,
                                const struct pvgpu_display_scanout *so,
@@ -77,6 +66,15 @@ static void pvgpu_display_show(PVGPUState *s,
             so->stride, map);
     }
     dpy_gfx_replace_surface(s->con, surface);
+}
+
+static void pvgpu_display_show_nothing(PVGPUState *s)
+{
+    if (s->scanout_map) {
+        /* the console lets go of the old surface before it is unmapped */
+        pvgpu_display_show(s, NULL, NULL);
+        pvgpu_display_unmap(s);
+    }
 }
 
 /* A memfd the backend cannot shrink under our mapping, of at least size. */
