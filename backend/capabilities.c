@@ -11,6 +11,7 @@ static const struct {
     { PVGPU_FEATURE_SHMEM_FD, "shmem-fd" },
     { PVGPU_FEATURE_EVENTFD, "eventfd" },
     { PVGPU_FEATURE_DISPLAY, "display" },
+    { PVGPU_FEATURE_DISPLAY_HINT, "display-hint" },
 };
 
 /* Ring commands in protocol order. */
@@ -26,6 +27,19 @@ void pvgpu_add_feature_names(JsonBuilder *b, guint64 features)
             json_builder_add_string_value(b, feature_names[i].name);
         }
     }
+}
+
+gchar *pvgpu_feature_list(guint64 features)
+{
+    GString *list = g_string_new(NULL);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(feature_names); i++) {
+        if (features & feature_names[i].bit) {
+            g_string_append_printf(list, "%s%s", list->len ? " " : "",
+                                   feature_names[i].name);
+        }
+    }
+    return g_string_free(list, FALSE);
 }
 
 gchar *pvgpu_capabilities_json(void)
@@ -44,7 +58,8 @@ gchar *pvgpu_capabilities_json(void)
     json_builder_set_member_name(b, "features");
     json_builder_begin_array(b);
     pvgpu_add_feature_names(b, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
-                               PVGPU_FEATURE_EVENTFD | PVGPU_FEATURE_DISPLAY);
+                               PVGPU_FEATURE_EVENTFD | PVGPU_FEATURE_DISPLAY |
+                               PVGPU_FEATURE_DISPLAY_HINT);
     /* opening the memory by name, the original description's way */
     json_builder_add_string_value(b, "shmem-name");
     json_builder_end_array(b);

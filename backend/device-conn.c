@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "capabilities.h"
 #include "display-sender.h"
 #include "handshake.h"
 #include "ipc-reader.h"
@@ -120,15 +121,6 @@ static gboolean on_doorbell_eventfd(gint fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static gchar *features_string(guint64 features)
-{
-    return g_strdup_printf("2d=%s shmem-fd=%s eventfd=%s display=%s",
-                           (features & PVGPU_FEATURE_2D) ? "yes" : "no",
-                           (features & PVGPU_FEATURE_SHMEM_FD) ? "yes" : "no",
-                           (features & PVGPU_FEATURE_EVENTFD) ? "yes" : "no",
-                           (features & PVGPU_FEATURE_DISPLAY) ? "yes" : "no");
-}
-
 /* FALSE when the connection must close. */
 static gboolean handle_handshake(PvgpuDeviceConn *conn,
                                  const struct pvgpu_msg *msg, int *fds,
@@ -178,7 +170,7 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
                                              G_IO_IN | G_IO_ERR,
                                              on_doorbell_eventfd, conn);
     }
-    names = features_string(conn->session.features);
+    names = pvgpu_feature_list(conn->session.features);
     g_message("device handshake served (%s): %" G_GUINT64_FORMAT " MiB of "
               "shared memory, features %s", conn->peer,
               conn->session.shmem.layout.shmem_size >> 20, names);
@@ -187,6 +179,31 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
     }
     /* commands queued while no backend was there run now */
     run_ring(conn);
+    return TRUE;
+}
+
+/* FALSE when the connection must close. */
+static gboolean display_hint(PvgpuDeviceConn *conn,
+                             const struct pvgpu_display_hint *hint)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!conn->ready ||
+        !(conn->session.features & PVGPU_FEATURE_DISPLAY_HINT)) {
+        conn_close(conn, "protocol error: DISPLAY_HINT without the "
+                         "display-hint feature");
+        return FALSE;
+    }
+    if (!pvgpu_engine_offer_mode(conn->engine, hint->width, hint->height,
+                                 &error)) {
+        if (pvgpu_log_limit_allow(conn->setup->log_limit,
+                                  g_get_monotonic_time())) {
+            g_warning("ignoring the viewer's size hint: %s", error->message);
+        }
+        return TRUE;
+    }
+    g_debug("the viewer asks for %ux%u: offered to the guest",
+            hint->width, hint->height);
     return TRUE;
 }
 
@@ -213,15 +230,19 @@ static gboolean handle_message(PvgpuDeviceConn *conn,
         }
         doorbell(conn);
         return TRUE;
+    case PVGPU_MSG_DISPLAY_HINT:
+        return display_hint(conn, &msg->u.hint);
     case PVGPU_MSG_SHUTDOWN:
         conn_close(conn, "the device sent SHUTDOWN");
         return FALSE;
-    default:
-        conn_close(conn, msg->type == PVGPU_MSG_IRQ
-                             ? "protocol error: the device sent IRQ"
-                             : "protocol error: the device sent "
-                               "HANDSHAKE_ACK");
+    default: {
+        g_autofree gchar *why = g_strdup_printf(
+            "protocol error: the device sent a message of type %u, which "
+            "only a backend sends", msg->type);
+
+        conn_close(conn, why);
         return FALSE;
+    }
     }
 }
 

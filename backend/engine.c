@@ -15,6 +15,10 @@ struct _PvgpuEngine {
     guint64 consumer;           /* private; published after each command */
     guint64 fence_completed;
     guint64 present_count;
+    guint64 memory_budget;
+    guint32 mode_width;         /* the preferred mode offered */
+    guint32 mode_height;
+    guint32 display_serial;
     PvgpuRenderer *renderer;
     PvgpuCounters *counters;
     PvgpuRaiseVectorFunc raise;
@@ -64,6 +68,7 @@ PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
     e->ring = shmem + layout->ring_offset;
     e->heap = shmem + layout->heap_offset;
     e->renderer = pvgpu_renderer_new(config->memory_budget);
+    e->memory_budget = config->memory_budget;
     e->counters = counters;
     e->raise = raise;
     e->raise_data = raise_data;
@@ -84,8 +89,17 @@ PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
     e->present_count = pvgpu_shared_load64(&ctrl->present_count);
 
     pvgpu_shared_store_release64(&ctrl->consumer, e->consumer);
-    pvgpu_shared_store32(&ctrl->display_width, config->display_width);
-    pvgpu_shared_store32(&ctrl->display_height, config->display_height);
+    e->display_serial = pvgpu_shared_load32(&ctrl->display_serial);
+    if (pvgpu_shared_load32(&ctrl->display_width) != config->display_width ||
+        pvgpu_shared_load32(&ctrl->display_height) !=
+            config->display_height) {
+        e->display_serial++;
+    }
+    e->mode_width = config->display_width;
+    e->mode_height = config->display_height;
+    pvgpu_shared_store32(&ctrl->display_width, e->mode_width);
+    pvgpu_shared_store32(&ctrl->display_height, e->mode_height);
+    pvgpu_shared_store_release32(&ctrl->display_serial, e->display_serial);
     /* a new backend starts without a scanout */
     pvgpu_shared_store32(&ctrl->scanout_resource, 0);
     pvgpu_shared_store32(&ctrl->scanout_width, 0);
@@ -108,6 +122,40 @@ void pvgpu_engine_set_presented_func(PvgpuEngine *e, PvgpuPresentedFunc func,
 {
     e->presented = func;
     e->presented_data = user_data;
+}
+
+gboolean pvgpu_engine_offer_mode(PvgpuEngine *e, guint32 width,
+                                 guint32 height, GError **error)
+{
+    /* the guest's resource plus the presented frame */
+    guint64 need = 2ull * width * height * PVGPU_FORMAT_BYTES_PER_PIXEL;
+
+    if (need > e->memory_budget) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "a %ux%u mode needs %" G_GUINT64_FORMAT " MiB, more "
+                    "than the memory budget (%" G_GUINT64_FORMAT " MiB)",
+                    width, height, (need + (1u << 20) - 1) >> 20,
+                    e->memory_budget >> 20);
+        return FALSE;
+    }
+    if (width == e->mode_width && height == e->mode_height) {
+        return TRUE;
+    }
+    e->mode_width = width;
+    e->mode_height = height;
+    e->display_serial++;
+    pvgpu_shared_store32(&e->ctrl->display_width, width);
+    pvgpu_shared_store32(&e->ctrl->display_height, height);
+    pvgpu_shared_store_release32(&e->ctrl->display_serial, e->display_serial);
+    e->raise(PVGPU_VECTOR_DISPLAY, e->raise_data);
+    return TRUE;
+}
+
+void pvgpu_engine_get_mode(const PvgpuEngine *e, guint32 *width,
+                           guint32 *height)
+{
+    *width = e->mode_width;
+    *height = e->mode_height;
 }
 
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e)

@@ -51,7 +51,8 @@ typedef enum {
  * shmem points at the whole shared memory, described by layout. Checks the
  * control region's layout block, takes consumer and fence_completed from it
  * (falling back to producer when they are inconsistent) and writes the
- * display size. counters must outlive the engine.
+ * display size (display_serial++ when it differs from what the control
+ * region held). counters must outlive the engine.
  */
 PvgpuEngine *pvgpu_engine_new(guint8 *shmem, const struct pvgpu_layout *layout,
                               const PvgpuEngineConfig *config,
@@ -84,6 +85,17 @@ PvgpuEngineStatus pvgpu_engine_process(PvgpuEngine *e, guint max_commands);
 typedef void (*PvgpuPresentedFunc)(gboolean shown, gpointer user_data);
 void pvgpu_engine_set_presented_func(PvgpuEngine *e, PvgpuPresentedFunc func,
                                      gpointer user_data);
+
+/*
+ * DISPLAY_HINT: offers width x height to the guest as its preferred mode
+ * (display_width/height, display_serial++, vector DISPLAY). FALSE, with
+ * the reason, when the mode's frame and resource would not fit the memory
+ * budget; a mode equal to the current one is TRUE and changes nothing.
+ */
+gboolean pvgpu_engine_offer_mode(PvgpuEngine *e, guint32 width,
+                                 guint32 height, GError **error);
+void pvgpu_engine_get_mode(const PvgpuEngine *e, guint32 *width,
+                           guint32 *height);
 
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e);
 guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e);

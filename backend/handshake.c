@@ -167,6 +167,9 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
         close_fds(fds, next, announced);
     }
     used |= offered & PVGPU_FEATURE_DISPLAY;
+    if (used & PVGPU_FEATURE_DISPLAY) {
+        used |= offered & PVGPU_FEATURE_DISPLAY_HINT;
+    }
     out->features = PVGPU_FEATURE_2D | used;
     return TRUE;
 

@@ -129,12 +129,13 @@ struct pvgpu_msg {
         } irq;
         struct pvgpu_display_scanout scanout;
         struct pvgpu_display_update update;
+        struct pvgpu_display_hint hint;
     } u;
 };
 
 static inline bool pvgpu_msg_type_known(uint32_t type)
 {
-    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_DISPLAY_UPDATE;
+    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_DISPLAY_HINT;
 }
 
 /*
@@ -182,6 +183,11 @@ static inline int pvgpu_ipc_decode_hdr(const void *buf, size_t len,
         break;
     case PVGPU_MSG_DISPLAY_UPDATE:
         if (size != sizeof(struct pvgpu_display_update)) {
+            return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
+        }
+        break;
+    case PVGPU_MSG_DISPLAY_HINT:
+        if (size != sizeof(struct pvgpu_display_hint)) {
             return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
         }
         break;
@@ -318,6 +324,25 @@ static inline int pvgpu_ipc_decode_display_update(const uint8_t *p,
     return PVGPU_CODEC_OK;
 }
 
+static inline bool pvgpu_display_hint_valid(const struct pvgpu_display_hint *h)
+{
+    return h->scanout_id < PVGPU_MAX_SCANOUTS && h->reserved == 0 &&
+           pvgpu_dimensions_valid(h->width, h->height);
+}
+
+static inline int pvgpu_ipc_decode_display_hint(const uint8_t *p,
+                                                struct pvgpu_msg *msg)
+{
+    struct pvgpu_display_hint *h = &msg->u.hint;
+
+    h->scanout_id = pvgpu_le32_load(p);
+    h->width = pvgpu_le32_load(p + 4);
+    h->height = pvgpu_le32_load(p + 8);
+    h->reserved = pvgpu_le32_load(p + 12);
+    return pvgpu_display_hint_valid(h) ? PVGPU_CODEC_OK
+                                       : PVGPU_CODEC_ERR_DISPLAY;
+}
+
 /*
  * Decodes the payload of a message whose header pvgpu_ipc_decode_hdr()
  * accepted. len is the number of payload bytes available.
@@ -346,6 +371,8 @@ static inline int pvgpu_ipc_decode_payload(const struct pvgpu_ipc_hdr *hdr,
         return pvgpu_ipc_decode_display_scanout(p, msg);
     case PVGPU_MSG_DISPLAY_UPDATE:
         return pvgpu_ipc_decode_display_update(p, msg);
+    case PVGPU_MSG_DISPLAY_HINT:
+        return pvgpu_ipc_decode_display_hint(p, msg);
     case PVGPU_MSG_DOORBELL:
     case PVGPU_MSG_SHUTDOWN:
         return PVGPU_CODEC_OK;
@@ -453,6 +480,22 @@ static inline int pvgpu_ipc_encode_display_update(
         pvgpu_le32_store(p + 12, up->rect.y);
         pvgpu_le32_store(p + 16, up->rect.width);
         pvgpu_le32_store(p + 20, up->rect.height);
+    }
+    return ret;
+}
+
+static inline int pvgpu_ipc_encode_display_hint(
+    void *buf, size_t cap, const struct pvgpu_display_hint *h, size_t *len)
+{
+    int ret = pvgpu_ipc_encode_hdr(buf, cap, PVGPU_MSG_DISPLAY_HINT,
+                                   (uint32_t)sizeof(*h), len);
+    uint8_t *p = (uint8_t *)buf + sizeof(struct pvgpu_ipc_hdr);
+
+    if (ret == PVGPU_CODEC_OK) {
+        pvgpu_le32_store(p, h->scanout_id);
+        pvgpu_le32_store(p + 4, h->width);
+        pvgpu_le32_store(p + 8, h->height);
+        pvgpu_le32_store(p + 12, h->reserved);
     }
     return ret;
 }

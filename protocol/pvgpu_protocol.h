@@ -111,6 +111,8 @@
 #define PVGPU_FEATURE_EVENTFD   (1ull << 33) /* doorbell + vector eventfds */
 #define PVGPU_FEATURE_DISPLAY   (1ull << 34) /* DISPLAY_SCANOUT/UPDATE: the
                                                 backend's frame as a memfd */
+#define PVGPU_FEATURE_DISPLAY_HINT (1ull << 35) /* DISPLAY_HINT: the viewer's
+                                                   size, with DISPLAY only */
 #define PVGPU_FEATURES_GUEST_MASK 0x00000000ffffffffull
 
 /* ------------------------------------------------------------------------
@@ -173,7 +175,9 @@ struct pvgpu_control {
     uint32_t scanout_height;
     uint32_t scanout_format;  /* enum pvgpu_format */
     uint64_t present_count;   /* PRESENT commands executed */
-    uint8_t  reserved4[32];
+    uint32_t display_serial;  /* incremented after display_width/height
+                                 change; then PVGPU_VECTOR_DISPLAY */
+    uint8_t  reserved4[28];
     /* 0x140: room to grow */
     uint8_t  reserved5[0x1000 - 0x140];
 };
@@ -208,7 +212,8 @@ PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, scanout_width, 0x10C);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, scanout_height, 0x110);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, scanout_format, 0x114);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, present_count, 0x118);
-PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, reserved4, 0x120);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, display_serial, 0x120);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, reserved4, 0x124);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_control, reserved5, 0x140);
 
 #define PVGPU_DEFAULT_DISPLAY_WIDTH  1024
@@ -462,6 +467,8 @@ enum pvgpu_msg_type {
                                       pvgpu_display_scanout + 1 fd */
     PVGPU_MSG_DISPLAY_UPDATE  = 7, /* backend -> device: struct
                                       pvgpu_display_update */
+    PVGPU_MSG_DISPLAY_HINT    = 8, /* device -> backend: struct
+                                      pvgpu_display_hint */
 };
 
 /*
@@ -496,6 +503,24 @@ PVGPU_ABI_ASSERT_SIZE(struct pvgpu_display_update, 24);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, scanout_id, 0);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, reserved, 4);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_update, rect, 8);
+
+/*
+ * DISPLAY_HINT (PVGPU_FEATURE_DISPLAY_HINT): the viewer of scanout_id (a
+ * VNC or SPICE client, a window) would show width x height. The backend
+ * offers it to the guest as the preferred mode: display_width/height, then
+ * display_serial++, then PVGPU_VECTOR_DISPLAY. The guest may ignore it.
+ */
+struct pvgpu_display_hint {
+    uint32_t scanout_id; /* < PVGPU_MAX_SCANOUTS */
+    uint32_t width;      /* 1..PVGPU_MAX_DIMENSION */
+    uint32_t height;     /* 1..PVGPU_MAX_DIMENSION */
+    uint32_t reserved;
+};
+PVGPU_ABI_ASSERT_SIZE(struct pvgpu_display_hint, 16);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, scanout_id, 0);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, width, 4);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, height, 8);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, reserved, 12);
 
 /* Length of the shared-memory name in HANDSHAKE, including its NUL. */
 #define PVGPU_SHMEM_NAME_MAX 256u

@@ -868,10 +868,12 @@ static void test_print_capabilities(void **state)
                                                       "protocol_version"),
                         "1.0");
     features = json_object_get_array_member(caps, "features");
-    assert_int_equal(json_array_get_length(features), 5);
+    assert_int_equal(json_array_get_length(features), 6);
     assert_string_equal(json_array_get_string_element(features, 3),
                         "display");
     assert_string_equal(json_array_get_string_element(features, 4),
+                        "display-hint");
+    assert_string_equal(json_array_get_string_element(features, 5),
                         "shmem-name");
     assert_int_equal(json_array_get_length(
                          json_object_get_array_member(caps, "commands")), 9);

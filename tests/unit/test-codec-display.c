@@ -191,6 +191,59 @@ static void test_wrong_payload_size(void **state)
     pvgpu_le32_store(buf + 4, 28);
     assert_int_equal(pvgpu_ipc_decode_hdr(buf, 8, &hdr),
                      PVGPU_CODEC_ERR_PAYLOAD_SIZE);
+    pvgpu_le32_store(buf, PVGPU_MSG_DISPLAY_HINT);
+    pvgpu_le32_store(buf + 4, 24);
+    assert_int_equal(pvgpu_ipc_decode_hdr(buf, 8, &hdr),
+                     PVGPU_CODEC_ERR_PAYLOAD_SIZE);
+}
+
+static void test_hint_roundtrip(void **state)
+{
+    struct pvgpu_display_hint hint = { .width = 1920, .height = 1080 };
+    uint8_t buf[64];
+    struct pvgpu_msg msg;
+    size_t len = 0, used = 0;
+
+    (void)state;
+    assert_int_equal(pvgpu_ipc_encode_display_hint(buf, sizeof(buf), &hint,
+                                                   &len), PVGPU_CODEC_OK);
+    assert_int_equal(len, 8 + 16);
+    assert_int_equal(pvgpu_le32_load(buf), PVGPU_MSG_DISPLAY_HINT);
+    assert_int_equal(pvgpu_le32_load(buf + 12), 1920);
+    assert_int_equal(pvgpu_le32_load(buf + 16), 1080);
+    assert_int_equal(pvgpu_ipc_decode(buf, len, &msg, &used),
+                     PVGPU_CODEC_OK);
+    assert_int_equal(used, len);
+    assert_int_equal(msg.type, PVGPU_MSG_DISPLAY_HINT);
+    assert_int_equal(msg.u.hint.width, 1920);
+    assert_int_equal(msg.u.hint.height, 1080);
+}
+
+static void test_hint_invalid(void **state)
+{
+    static const struct pvgpu_display_hint bad[] = {
+        { 0, 0, 1080, 0 },
+        { 0, 1920, 0, 0 },
+        { 0, PVGPU_MAX_DIMENSION + 1, 1080, 0 },
+        { 0, 1920, PVGPU_MAX_DIMENSION + 1, 0 },
+        { PVGPU_MAX_SCANOUTS, 1920, 1080, 0 },
+        { 0, 1920, 1080, 1 },
+    };
+    struct pvgpu_display_hint edge = { 0, PVGPU_MAX_DIMENSION,
+                                       PVGPU_MAX_DIMENSION, 0 };
+    uint8_t buf[64];
+    struct pvgpu_msg msg;
+    size_t len, used;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(pvgpu_ipc_encode_display_hint(buf, sizeof(buf),
+                                                       &bad[i], &len),
+                         PVGPU_CODEC_OK);
+        assert_int_equal(pvgpu_ipc_decode(buf, len, &msg, &used),
+                         PVGPU_CODEC_ERR_DISPLAY);
+    }
+    assert_true(pvgpu_display_hint_valid(&edge));
 }
 
 int main(void)
@@ -204,6 +257,8 @@ int main(void)
         cmocka_unit_test(test_update_invalid),
         cmocka_unit_test(test_update_fits),
         cmocka_unit_test(test_wrong_payload_size),
+        cmocka_unit_test(test_hint_roundtrip),
+        cmocka_unit_test(test_hint_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
