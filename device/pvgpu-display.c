@@ -177,8 +177,29 @@ static void pvgpu_display_gfx_update(void *opaque)
 {
 }
 
+/*
+ * A viewer's size (VNC SetDesktopSize, SPICE monitors config, a GTK
+ * window), after console.c's settling delay: offered to the guest as its
+ * preferred mode through the backend. A viewer bigger than the protocol's
+ * limit gets the limit.
+ */
+static void pvgpu_display_ui_info(void *opaque, uint32_t head,
+                                  QemuUIInfo *info)
+{
+    PVGPUState *s = opaque;
+
+    trace_pvgpu_display_ui_info(head, info->width, info->height);
+    if (head != 0 || info->width == 0 || info->height == 0) {
+        return;
+    }
+    s->hint_width = MIN(info->width, PVGPU_MAX_DIMENSION);
+    s->hint_height = MIN(info->height, PVGPU_MAX_DIMENSION);
+    pvgpu_send_display_hint(s);
+}
+
 static const GraphicHwOps pvgpu_display_ops = {
     .gfx_update = pvgpu_display_gfx_update,
+    .ui_info = pvgpu_display_ui_info,
 };
 
 static void pvgpu_display_console_create(PVGPUState *s)

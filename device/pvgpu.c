@@ -445,6 +445,7 @@ static void pvgpu_disconnect(PVGPUState *s)
     s->tx_len = 0;
     s->tx_blocked = false;
     s->doorbell_pending = false;
+    s->hint_pending = false;
 }
 
 static void pvgpu_backoff(PVGPUState *s)
@@ -482,7 +483,8 @@ pvgpu_protocol_error(PVGPUState *s, const char *fmt, ...)
 }
 
 /*
- * Sends what tx_buf holds, then the pending doorbell, without blocking.
+ * Sends what tx_buf holds, then the pending hint and doorbell (each one
+ * message however often it was asked for), without blocking.
  * May drop the connection: callers must not use it afterwards.
  */
 static void pvgpu_flush(PVGPUState *s)
@@ -492,7 +494,18 @@ static void pvgpu_flush(PVGPUState *s)
     ssize_t ret;
 
     while (s->sioc) {
-        if (s->tx_len == 0) {
+        if (s->tx_len == 0 && s->hint_pending) {
+            struct pvgpu_display_hint hint = {
+                .width = s->hint_width, .height = s->hint_height,
+            };
+
+            pvgpu_ipc_encode_display_hint(s->tx_buf, sizeof(s->tx_buf),
+                                          &hint, &len);
+            s->tx_off = 0;
+            s->tx_len = len;
+            s->hint_pending = false;
+            trace_pvgpu_display_hint_send(hint.width, hint.height);
+        } else if (s->tx_len == 0) {
             if (!s->doorbell_pending) {
                 break;
             }
@@ -530,6 +543,17 @@ static void pvgpu_flush(PVGPUState *s)
     }
 }
 
+void pvgpu_send_display_hint(PVGPUState *s)
+{
+    if (!(s->features & PVGPU_FEATURE_DISPLAY_HINT) || s->hint_width == 0) {
+        return;
+    }
+    s->hint_pending = true;
+    if (!s->tx_blocked) {
+        pvgpu_flush(s);
+    }
+}
+
 static void pvgpu_chan_write(void *opaque)
 {
     PVGPUState *s = opaque;
@@ -549,6 +573,7 @@ static void pvgpu_send_shutdown(PVGPUState *s)
         return;
     }
     s->doorbell_pending = false;
+    s->hint_pending = false;
     pvgpu_flush(s);
     if (!s->sioc || s->tx_len != 0) {
         return;
@@ -574,7 +599,8 @@ static bool pvgpu_send_handshake(PVGPUState *s, Error **errp)
     unsigned i;
     int rc;
 
-    s->offered_features = PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY;
+    s->offered_features = PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY |
+                          PVGPU_FEATURE_DISPLAY_HINT;
     fds[nfds++] = s->shmem_fd;
     if (s->have_eventfds) {
         s->offered_features |= PVGPU_FEATURE_EVENTFD;
@@ -717,6 +743,8 @@ static void pvgpu_handle_ack(PVGPUState *s, uint64_t acked)
         s->shm_name[0] = '\0';
     }
     pvgpu_raise_vector(s, PVGPU_VECTOR_DEVICE);
+    /* a new backend learns the viewer's size a previous one was told */
+    pvgpu_send_display_hint(s);
 }
 
 static void pvgpu_handle_display(PVGPUState *s, const struct pvgpu_msg *msg)

@@ -120,6 +120,7 @@ struct PVGPUState {
     uint32_t tx_len;                /* bytes of tx_buf not yet sent */
     bool tx_blocked;                /* waiting for the socket to drain */
     bool doorbell_pending;          /* one DOORBELL owed to the backend */
+    bool hint_pending;              /* DISPLAY_HINT of hint_* owed */
 
     /* eventfds handed to the current backend (eventfd=on) */
     bool have_eventfds;
@@ -139,6 +140,8 @@ struct PVGPUState {
     void *scanout_map;              /* the backend's frame, read-only */
     size_t scanout_map_size;
     struct pvgpu_display_scanout scanout; /* width 0: nothing shown */
+    uint32_t hint_width;            /* the viewer's size; 0: none asked */
+    uint32_t hint_height;
 
     Notifier exit_notifier;
     Error *migration_blocker;
@@ -155,5 +158,8 @@ bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
                           Error **errp);
 /* The backend went away: back to QEMU's placeholder. */
 void pvgpu_display_reset(PVGPUState *s);
+
+/* pvgpu.c: queues DISPLAY_HINT of hint_* if the backend takes hints. */
+void pvgpu_send_display_hint(PVGPUState *s);
 
 #endif /* HW_DISPLAY_PVGPU_H */

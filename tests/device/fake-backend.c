@@ -43,6 +43,7 @@ struct FakeBackend {
     guint64 counts[FAKE_COUNT_N];
     gboolean connected;
     FakeHandshake last_hs;
+    struct pvgpu_display_hint last_hint;
     gboolean auto_ack;
     guint64 ack_features;
     gsize queued_at_resume;
@@ -269,6 +270,14 @@ static void handle_message(FakeBackend *fb, const struct pvgpu_msg *m)
     case PVGPU_MSG_SHUTDOWN:
         test_log("fake backend: <- SHUTDOWN");
         bump(fb, FAKE_COUNT_SHUTDOWNS, 1);
+        break;
+    case PVGPU_MSG_DISPLAY_HINT:
+        test_log("fake backend: <- DISPLAY_HINT %ux%u", m->u.hint.width,
+                 m->u.hint.height);
+        g_mutex_lock(&fb->lock);
+        fb->last_hint = m->u.hint;
+        g_mutex_unlock(&fb->lock);
+        bump(fb, FAKE_COUNT_DISPLAY_HINTS, 1);
         break;
     default:
         test_log("fake backend: unexpected message type %u from "
@@ -625,6 +634,16 @@ FakeHandshake fake_backend_last_handshake(FakeBackend *fb)
     hs = fb->last_hs;
     g_mutex_unlock(&fb->lock);
     return hs;
+}
+
+struct pvgpu_display_hint fake_backend_last_hint(FakeBackend *fb)
+{
+    struct pvgpu_display_hint hint;
+
+    g_mutex_lock(&fb->lock);
+    hint = fb->last_hint;
+    g_mutex_unlock(&fb->lock);
+    return hint;
 }
 
 guint8 *fake_backend_shmem(FakeBackend *fb, gsize *size)

@@ -28,6 +28,7 @@ typedef enum {
     FAKE_COUNT_DOORBELLS,     /* DOORBELL messages */
     FAKE_COUNT_DOORBELL_KICKS, /* sum of doorbell eventfd counter reads */
     FAKE_COUNT_SHUTDOWNS,
+    FAKE_COUNT_DISPLAY_HINTS,
     FAKE_COUNT_BAD_MESSAGES,  /* undecodable or unexpected from the device */
     FAKE_COUNT_N
 } FakeCounter;
@@ -67,6 +68,8 @@ gboolean fake_backend_wait_count(FakeBackend *fb, FakeCounter which,
 
 gboolean fake_backend_connected(FakeBackend *fb);
 FakeHandshake fake_backend_last_handshake(FakeBackend *fb);
+/* The last DISPLAY_HINT (all zero before the first). */
+struct pvgpu_display_hint fake_backend_last_hint(FakeBackend *fb);
 
 /*
  * The shared memory mapped from the last handshake's fd (NULL if none); it

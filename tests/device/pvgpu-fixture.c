@@ -48,6 +48,11 @@ PvgpuFixture *pvgpu_fixture_start(const PvgpuFixtureOptions *opts)
         "pvgpu,id=pvgpu0,backend_pipe=%s%s%s", fx->socket_path,
         opts->device_props ? "," : "",
         opts->device_props ? opts->device_props : ""));
+    if (opts->vnc) {
+        fx->vnc_path = g_build_filename(fx->tmpdir, "vnc.sock", NULL);
+        g_ptr_array_add(args, g_strdup("-vnc"));
+        g_ptr_array_add(args, g_strdup_printf("unix:%s", fx->vnc_path));
+    }
     for (gsize i = 0; opts->extra_args && opts->extra_args[i]; i++) {
         g_ptr_array_add(args, g_strdup(opts->extra_args[i]));
     }
@@ -84,6 +89,7 @@ void pvgpu_fixture_free(PvgpuFixture *fx)
     pvgpu_test_remove_tree(fx->tmpdir);
     g_free(fx->socket_path);
     g_free(fx->tmpdir);
+    g_free(fx->vnc_path);
     g_free(fx);
 }
 

@@ -22,12 +22,14 @@ typedef struct {
     gboolean no_auto_ack;     /* the backend does not answer HANDSHAKE */
     guint64 ack_features;     /* what the backend acknowledges */
     gboolean no_pci_setup;    /* leave BARs unassigned */
+    gboolean vnc;             /* QEMU's VNC server on fx->vnc_path */
     const char *const *extra_args;
 } PvgpuFixtureOptions;
 
 typedef struct {
     gchar *tmpdir;
     gchar *socket_path; /* the device's backend_pipe */
+    gchar *vnc_path;    /* with opts->vnc: QEMU's VNC server's socket */
     FakeBackend *backend;
     QTestClient *qt;
     PciDevice pci;
