@@ -157,6 +157,7 @@ static int pvgpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&pd->fence_wq);
 	init_waitqueue_head(&pd->state_wq);
 	INIT_WORK(&pd->device_work, pvgpu_device_work);
+	INIT_WORK(&pd->mode_work, pvgpu_mode_work);
 
 	ret = pvgpu_map(pd);
 	if (ret)
@@ -181,8 +182,9 @@ static int pvgpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_irq:
-	cancel_work_sync(&pd->device_work);
 	pvgpu_irq_fini(pd);
+	cancel_work_sync(&pd->device_work);
+	cancel_work_sync(&pd->mode_work);
 	return ret;
 }
 
@@ -196,6 +198,7 @@ static void pvgpu_remove(struct pci_dev *pdev)
 	drm_atomic_helper_shutdown(&pd->drm);
 	pvgpu_irq_fini(pd);
 	cancel_work_sync(&pd->device_work);
+	cancel_work_sync(&pd->mode_work);
 }
 
 static void pvgpu_shutdown(struct pci_dev *pdev)

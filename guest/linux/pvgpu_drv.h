@@ -42,6 +42,7 @@ struct pvgpu_counters {
 	atomic64_t device_lost;
 	atomic64_t handshakes;		/* READY seen with a new generation */
 	atomic64_t recoveries;		/* scanouts rebuilt after a handshake */
+	atomic64_t mode_offers;		/* preferred-mode changes re-probed */
 	atomic64_t presents;
 	atomic64_t uploads_bytes;
 	atomic64_t ring_wraps;		/* producer crossed the ring end */
@@ -95,6 +96,8 @@ struct pvgpu_device {
 	u32 next_resource_id;
 	struct drm_connector connector;
 	struct drm_simple_display_pipe pipe;
+	u32 display_serial_seen;	/* ctrl->display_serial, DISPLAY irq */
+	struct work_struct mode_work;	/* re-probes after a new offer */
 
 	struct pvgpu_counters counters;
 	struct dentry *debugfs;
@@ -149,6 +152,8 @@ int pvgpu_submit_and_wait(struct pvgpu_device *pd,
 /* pvgpu_kms.c */
 int pvgpu_kms_init(struct pvgpu_device *pd);
 void pvgpu_kms_recover(struct pvgpu_device *pd);
+void pvgpu_kms_check_mode_offer(struct pvgpu_device *pd);
+void pvgpu_mode_work(struct work_struct *work);
 
 /* pvgpu_garbage.c, pvgpu_wrap.c: exercises behind debugfs knobs */
 int pvgpu_garbage_run(struct pvgpu_device *pd);

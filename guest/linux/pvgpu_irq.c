@@ -72,7 +72,9 @@ static void pvgpu_dispatch(struct pvgpu_device *pd, unsigned int vector)
 		wake_up_all(&pd->fence_wq);
 		break;
 	case PVGPU_VECTOR_DISPLAY:
-		/* presents are followed by fences, which is what we wait on */
+		/* presents are followed by fences, which is what we wait on;
+		 * this is for a new preferred mode (the viewer's size) */
+		pvgpu_kms_check_mode_offer(pd);
 		break;
 	case PVGPU_VECTOR_ERROR:
 		pvgpu_handle_error(pd);

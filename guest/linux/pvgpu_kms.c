@@ -313,6 +313,35 @@ static const struct drm_mode_config_funcs pvgpu_mode_config_funcs = {
 };
 
 /*
+ * From the DISPLAY interrupt: the backend offers a new preferred mode
+ * (display_serial moved, e.g. a viewer window was resized). Userspace, or
+ * the fbdev console, re-probes the connector and may switch to it.
+ */
+void pvgpu_kms_check_mode_offer(struct pvgpu_device *pd)
+{
+	u32 serial = smp_load_acquire(&pd->ctrl->display_serial);
+
+	if (serial == READ_ONCE(pd->display_serial_seen))
+		return;
+	WRITE_ONCE(pd->display_serial_seen, serial);
+	schedule_work(&pd->mode_work);
+}
+
+void pvgpu_mode_work(struct work_struct *work)
+{
+	struct pvgpu_device *pd = container_of(work, struct pvgpu_device,
+					       mode_work);
+	u32 w, h;
+
+	if (!pd->drm.registered)
+		return;
+	pvgpu_preferred_size(pd, &w, &h);
+	atomic64_inc(&pd->counters.mode_offers);
+	drm_dbg_kms(&pd->drm, "backend offers %ux%u; re-probing\n", w, h);
+	drm_kms_helper_hotplug_event(&pd->drm);
+}
+
+/*
  * Called after every handshake: the new backend has no resources, so the
  * scanout is rebuilt from the staging mirror.
  */
@@ -320,6 +349,8 @@ void pvgpu_kms_recover(struct pvgpu_device *pd)
 {
 	bool rebuilt = false;
 
+	WRITE_ONCE(pd->display_serial_seen,
+		   smp_load_acquire(&pd->ctrl->display_serial));
 	mutex_lock(&pd->display_lock);
 	pd->scanout.in_backend = false;
 	if (pd->scanout.enabled)

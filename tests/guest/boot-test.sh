@@ -7,7 +7,9 @@
 # console (init.sh prints "@@" lines and waits for "go TAG" from us).
 # Checks, in order:
 #   the module builds without warnings, loads and binds; fbcon text is in a
-#   backend screenshot; drmtest's pattern is in a screenshot pixel for
+#   backend screenshot; a VNC viewer asks for 800x600 (SetDesktopSize) and
+#   the guest follows (fbcon, the backend's scanout, QEMU's framebuffer and
+#   drmtest's preferred mode become 800x600); drmtest's pattern is in a screenshot pixel for
 #   pixel; the backend is SIGKILLed: the guest sees DEVICE_LOST, a frame
 #   drawn meanwhile fails fast instead of waiting, and once the backend is
 #   restarted on the same socket that frame appears without a redraw, and
@@ -24,6 +26,7 @@
 # Environment (set by tests/guest/meson.build):
 #   PVGPU_SOURCE_ROOT  repository root      PVGPU_QEMU     qemu-system-x86_64
 #   PVGPU_BACKEND      pvgpu-backend        PVGPU_PNGCMP   pngcmp
+#   PVGPU_VNC_RESIZE   vnc-resize (tests/guest/vnc-resize.c)
 #   PVGPU_CACHE        kernel cache (default /var/cache/pvgpu)
 #   PVGPU_KEEP_WORKDIR=1 keeps the work directory (logs, screenshots)
 set -uo pipefail
@@ -37,6 +40,7 @@ src=${PVGPU_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 qemu=${PVGPU_QEMU:-}
 backend=${PVGPU_BACKEND:-}
 pngcmp=${PVGPU_PNGCMP:-}
+vncresize=${PVGPU_VNC_RESIZE:-}
 
 BOOT_TIMEOUT=180     # seconds from QEMU start to the driver's first report
 STEP_TIMEOUT=60      # any later step of the guest
@@ -61,6 +65,7 @@ done
 [ -n "$qemu" ] && [ -x "$qemu" ] || skip_all "no QEMU with pvgpu (meson -Dqemu=...)"
 [ -n "$backend" ] && [ -x "$backend" ] || skip_all "pvgpu-backend is not built"
 [ -n "$pngcmp" ] && [ -x "$pngcmp" ] || skip_all "pngcmp is not built"
+[ -n "$vncresize" ] && [ -x "$vncresize" ] || skip_all "vnc-resize is not built"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvgpu-guest.XXXXXX")
 serial=$work/serial.log
@@ -133,6 +138,12 @@ start_backend() {
         sleep 0.2
     done
     return 1
+}
+
+# backend_scanout: "WIDTHxHEIGHT" of the backend's scanout (status)
+backend_scanout() {
+    control '{"command":"status"}' | grep -o '"scanout" *: *{[^}]*}' |
+        sed -n 's/.*"width" *: *\([0-9]*\).*"height" *: *\([0-9]*\).*/\1x\2/p'
 }
 
 # backend_counter NAME: a counter from the status answer
@@ -243,6 +254,7 @@ mkfifo "$work/serial.in"
     -no-reboot -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 quiet panic=-1" \
     -qmp "unix:$work/qmp.sock,server=on,wait=off" \
+    -vnc "unix:$work/vnc.sock" \
     -device "pvgpu,id=pvgpu0,shmem_size=64M,backend_pipe=$sock,msi=$msi" \
     < "$work/serial.in" > "$serial" 2> "$work/qemu.log" &
 qemu_pid=$!
@@ -268,11 +280,27 @@ knobs=$(await "knobs " | cut -d' ' -f2)
 await "wait fbcon" > /dev/null || bail "the guest did not reach the fbcon step"
 verdict=$(screenshot_until console console); st=$?
 check "fbcon text is in the backend's screenshot ($verdict)" test $st -eq 0
+if [ "$mode" = full ]; then
+    # a viewer window resized: the guest is offered 800x600, and its
+    # console (smaller than the fbdev buffer, so fbcon can take it) follows
+    viewer=$("$vncresize" "$work/vnc.sock" 800x600 "$SCREEN_TIMEOUT" 2>&1); st=$?
+    check "a VNC viewer asks for 800x600 and QEMU's framebuffer becomes 800x600 ($viewer)" \
+        test $st -eq 0
+    check "the backend's scanout follows: $(backend_scanout)" \
+        test "$(backend_scanout)" = 800x600
+    verdict=$(screenshot_until console_resized console); st=$?
+    check "fbcon in 800x600 is in the backend's screenshot ($verdict)" \
+        test $st -eq 0 -a -n "$(echo "$verdict" | grep '^console 800x600')"
+fi
 send "go fbcon"
 
 ready=$(await "drmtest (ready|error)") || bail "drmtest did not start"
 size=$(echo "$ready" | sed -n 's/^drmtest ready \([0-9]*\)x\([0-9]*\).*/\1 \2/p')
 [ -n "$size" ] || bail "drmtest failed: $ready"
+if [ "$mode" = full ]; then
+    check "drmtest finds the viewer's size as the preferred mode ($size)" \
+        test "$size" = "800 600"
+fi
 verdict=$(screenshot_until frame1 pattern 1 $size); st=$?
 check "drmtest's frame equals the screenshot ($verdict)" test $st -eq 0
 verdict=$(console_until console1 same "$work/frame1.png"); st=$?

@@ -9,6 +9,14 @@
 # unpacked kernel has no modules.dep), resolved recursively.
 #
 # Usage: make-initramfs.sh KROOT KRELEASE INIT PVGPU_KO DRMTEST OUT
+#
+# Optional extra content, for guests other than the boot test's (e.g.
+# bench/display-bench.sh); both unset by default:
+#   PVGPU_INITRAMFS_MODULES  more module names ("virtio_pci virtio_gpu"),
+#                            added with their dependencies after
+#                            pvgpu.ko's, in /modules/order too
+#   PVGPU_INITRAMFS_FILES    more files as "SRC=/DEST ..." (no spaces),
+#                            installed with mode 0755 at DEST
 set -euo pipefail
 
 die() { echo "make-initramfs: $*" >&2; exit 1; }
@@ -60,12 +68,21 @@ add_module() {
 for dep in $(depends_of "$pvgpu_ko"); do
     add_module "$dep"
 done
+for name in ${PVGPU_INITRAMFS_MODULES:-}; do
+    add_module "$name"
+done
 printf '%s\n' "${order[@]}" > "$stage/modules/order"
 
 cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$init" "$stage/init"
 cp "$pvgpu_ko" "$stage/pvgpu.ko"
 install -m 0755 "$drmtest" "$stage/drmtest"
+for spec in ${PVGPU_INITRAMFS_FILES:-}; do
+    file=${spec%%=*} dest=${spec#*=}
+    [ "$file" != "$spec" ] && [ -f "$file" ] && [ "${dest#/}" != "$dest" ] ||
+        die "PVGPU_INITRAMFS_FILES: '$spec' is not an existing SRC=/DEST"
+    install -D -m 0755 "$file" "$stage$dest"
+done
 
 (cd "$stage" && find . | sort | "$busybox" cpio -o -H newc 2>/dev/null) > "$out"
 [ -s "$out" ] || die "empty archive $out"
