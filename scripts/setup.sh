@@ -34,6 +34,8 @@ PACKAGES=(
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system
     # misc tools the tests use
     python3-minimal socat procps git
+    # a SPICE client that captures the screen (the guest boot test)
+    spice-client-gtk
     # guest kernel module build (kbuild) and the static guest test program
     make binutils libc6-dev linux-libc-dev libelf1 libssl3 busybox-static
 )

@@ -9,8 +9,9 @@
 #   the module builds without warnings, loads and binds; fbcon text is in a
 #   backend screenshot; a VNC viewer asks for 800x600 (SetDesktopSize) and
 #   the guest follows (fbcon, the backend's scanout, QEMU's framebuffer and
-#   drmtest's preferred mode become 800x600); drmtest's pattern is in a screenshot pixel for
-#   pixel; the backend is SIGKILLed: the guest sees DEVICE_LOST, a frame
+#   drmtest's preferred mode become 800x600); drmtest's pattern is in a
+#   screenshot pixel for pixel, and so are QMP screendump and a SPICE
+#   client's capture (spicy-screenshot); the backend is SIGKILLed: the guest sees DEVICE_LOST, a frame
 #   drawn meanwhile fails fast instead of waiting, and once the backend is
 #   restarted on the same socket that frame appears without a redraw, and
 #   a new one after it; garbage commands are counted by the backend, which
@@ -255,6 +256,7 @@ mkfifo "$work/serial.in"
     -append "console=ttyS0 quiet panic=-1" \
     -qmp "unix:$work/qmp.sock,server=on,wait=off" \
     -vnc "unix:$work/vnc.sock" \
+    -spice "unix=on,addr=$work/spice.sock,disable-ticketing=on" \
     -device "pvgpu,id=pvgpu0,shmem_size=64M,backend_pipe=$sock,msi=$msi" \
     < "$work/serial.in" > "$serial" 2> "$work/qemu.log" &
 qemu_pid=$!
@@ -305,6 +307,21 @@ verdict=$(screenshot_until frame1 pattern 1 $size); st=$?
 check "drmtest's frame equals the screenshot ($verdict)" test $st -eq 0
 verdict=$(console_until console1 same "$work/frame1.png"); st=$?
 check "QEMU's console shows the screenshot pixel for pixel ($verdict)" test $st -eq 0
+if [ "$mode" = full ]; then
+    spice_shot=$work/spice1.ppm
+    if ! command -v spicy-screenshot > /dev/null; then
+        verdict="spicy-screenshot is not installed (scripts/setup.sh: spice-client-gtk)"
+        st=1
+    elif ! timeout 30 spicy-screenshot --uri="spice+unix://$work/spice.sock" \
+            -o "$spice_shot" > "$work/spice.log" 2>&1; then
+        verdict="no SPICE capture: $(tail -n 1 "$work/spice.log")"
+        st=1
+    else
+        verdict=$("$pngcmp" same "$spice_shot" "$work/frame1.png"); st=$?
+    fi
+    check "a SPICE client's capture shows the screenshot pixel for pixel ($verdict)" \
+        test $st -eq 0
+fi
 
 if [ "$mode" = full ]; then
     snapshot before_kill
