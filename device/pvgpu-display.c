@@ -19,11 +19,6 @@
 #include "qemu/memfd.h"
 #include "qapi/error.h"
 #include "hw/qdev-core.h"
-#if QEMU_VERSION_MAJOR >= 10
-#include "system/system.h"
-#else
-#include "sysemu/sysemu.h"
-#endif
 #include "ui/console.h"
 #include "pvgpu.h"
 #include "trace.h"

@@ -32,13 +32,6 @@
 #include "hw/qdev-properties.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
-#if QEMU_VERSION_MAJOR >= 10 /* include/sysemu became include/system */
-#include "system/kvm.h"
-#include "system/system.h"
-#else
-#include "sysemu/kvm.h"
-#include "sysemu/sysemu.h"
-#endif
 #include "pvgpu.h"
 #include "trace.h"
 
@@ -819,7 +812,7 @@ static ssize_t pvgpu_read_with_fd(PVGPUState *s, uint32_t want, Error **errp)
     ssize_t ret;
     size_t i;
 
-#if QEMU_VERSION_MAJOR >= 8
+#if PVGPU_QEMU_AT_LEAST(8, 0)
     ret = qio_channel_readv_full(QIO_CHANNEL(s->sioc), &iov, 1, &fds, &nfds,
                                  0, errp);
 #else
@@ -1548,7 +1541,7 @@ static void pvgpu_set_default_shmem_size(ObjectProperty *op,
 }
 
 static const PropertyInfo pvgpu_prop_shmem_size = {
-#if QEMU_VERSION_MAJOR >= 10 /* the type's name, renamed in 10.0 */
+#if PVGPU_QEMU_AT_LEAST(10, 0) /* the type's name, renamed in 10.0 */
     .type = "size",
 #else
     .name = "size",
@@ -1558,7 +1551,7 @@ static const PropertyInfo pvgpu_prop_shmem_size = {
     .set_default_value = pvgpu_set_default_shmem_size,
 };
 
-#if QEMU_VERSION_MAJOR >= 10 /* const, sized by device_class_set_props() */
+#if PVGPU_QEMU_AT_LEAST(10, 0) /* const, sized by device_class_set_props() */
 static const Property pvgpu_properties[] = {
 #else
 static Property pvgpu_properties[] = {
@@ -1572,7 +1565,7 @@ static Property pvgpu_properties[] = {
     DEFINE_PROP_BOOL("msi", PVGPUState, msi, true),
     DEFINE_PROP_BOOL("eventfd", PVGPUState, eventfd, true),
     DEFINE_PROP_BOOL("legacy_shm_name", PVGPUState, legacy_shm_name, false),
-#if QEMU_VERSION_MAJOR < 10
+#if !PVGPU_QEMU_AT_LEAST(10, 0)
     DEFINE_PROP_END_OF_LIST(),
 #endif
 };

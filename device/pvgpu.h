@@ -17,7 +17,7 @@
      (QEMU_VERSION_MAJOR == (major) && QEMU_VERSION_MINOR >= (minor)))
 
 #include "hw/pci/pci.h"
-#if QEMU_VERSION_MAJOR >= 8 /* struct PCIDevice moved out of pci.h */
+#if PVGPU_QEMU_AT_LEAST(8, 0) /* struct PCIDevice moved out of pci.h */
 #include "hw/pci/pci_device.h"
 #endif
 #include "io/channel-socket.h"
@@ -26,10 +26,14 @@
 #include "qemu/timer.h"
 #include "qom/object.h"
 #include "ui/console.h"
-#if QEMU_VERSION_MAJOR >= 10
+#if PVGPU_QEMU_AT_LEAST(10, 0) /* include/sysemu became include/system */
 #include "system/hostmem.h"
+#include "system/kvm.h"
+#include "system/system.h"
 #else
 #include "sysemu/hostmem.h"
+#include "sysemu/kvm.h"
+#include "sysemu/sysemu.h"
 #endif
 #include "hw/display/pvgpu_protocol.h"
 #include "hw/display/pvgpu_codec.h"
