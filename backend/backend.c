@@ -194,6 +194,7 @@ static void get_status(gpointer data, PvgpuStatus *st)
     if (engine != NULL) {
         PvgpuRenderer *r = pvgpu_engine_get_renderer(engine);
 
+        pvgpu_engine_get_mode(engine, &st->mode_width, &st->mode_height);
         st->resources = pvgpu_renderer_resource_count(r);
         st->resource_bytes = pvgpu_renderer_resource_bytes(r);
         if (pvgpu_renderer_get_scanout(r, &scanout)) {

@@ -100,6 +100,21 @@ static void add_scanout(JsonBuilder *b, const PvgpuStatus *st)
     json_builder_end_object(b);
 }
 
+/* "preferred_mode": what the guest is offered (the viewer's size once a
+ * viewer asked), null without a device */
+static void add_preferred_mode(JsonBuilder *b, const PvgpuStatus *st)
+{
+    json_builder_set_member_name(b, "preferred_mode");
+    if (st->mode_width == 0) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    json_builder_begin_object(b);
+    add_uint(b, "width", st->mode_width);
+    add_uint(b, "height", st->mode_height);
+    json_builder_end_object(b);
+}
+
 static gchar *handle_status(const PvgpuControlHandler *h)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -128,6 +143,7 @@ static gchar *handle_status(const PvgpuControlHandler *h)
     add_counters(b, &st);
     add_last_error(b, &st.counters);
     add_scanout(b, &st);
+    add_preferred_mode(b, &st);
     add_uint(b, "presents", st.counters.presents);
     json_builder_end_object(b);
     json_builder_end_object(b);

@@ -28,6 +28,8 @@ typedef struct {
     guint32 scanout_width;
     guint32 scanout_height;
     guint32 scanout_format;
+    guint32 mode_width;      /* preferred mode offered to the guest; */
+    guint32 mode_height;     /* 0 x 0 without a device */
 } PvgpuStatus;
 
 /* What the requests need from the running backend. */

@@ -104,6 +104,7 @@ static void test_status_idle(void **state)
     assert_false(json_object_get_boolean_member(st, "ready"));
     assert_true(json_object_get_null_member(st, "last_error"));
     assert_true(json_object_get_null_member(st, "scanout"));
+    assert_true(json_object_get_null_member(st, "preferred_mode"));
     assert_int_equal(json_object_get_int_member(st, "presents"), 0);
     json_object_unref(resp);
 }
@@ -138,6 +139,8 @@ static void test_status_connected(void **state)
     f->status.scanout_width = 640;
     f->status.scanout_height = 480;
     f->status.scanout_format = PVGPU_FORMAT_B8G8R8A8_UNORM;
+    f->status.mode_width = 800;
+    f->status.mode_height = 600;
 
     resp = request(f, "{\"command\":\"status\"}");
     st = json_object_get_object_member(resp, "status");
@@ -177,6 +180,9 @@ static void test_status_connected(void **state)
     assert_int_equal(json_object_get_int_member(scanout, "height"), 480);
     assert_string_equal(json_object_get_string_member(scanout, "format"),
                         "B8G8R8A8");
+    scanout = json_object_get_object_member(st, "preferred_mode");
+    assert_int_equal(json_object_get_int_member(scanout, "width"), 800);
+    assert_int_equal(json_object_get_int_member(scanout, "height"), 600);
     assert_int_equal(json_object_get_int_member(st, "presents"), 17);
     json_object_unref(resp);
 }

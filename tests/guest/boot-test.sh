@@ -288,6 +288,9 @@ if [ "$mode" = full ]; then
     viewer=$("$vncresize" "$work/vnc.sock" 800x600 "$SCREEN_TIMEOUT" 2>&1); st=$?
     check "a VNC viewer asks for 800x600 and QEMU's framebuffer becomes 800x600 ($viewer)" \
         test $st -eq 0
+    offered=$(control '{"command":"status"}' | grep -o '"preferred_mode" *: *{[^}]*}')
+    check "the backend offers the viewer's size ($offered)" \
+        test -n "$(echo "$offered" | grep '"width" *: *800.*"height" *: *600')"
     check "the backend's scanout follows: $(backend_scanout)" \
         test "$(backend_scanout)" = 800x600
     verdict=$(screenshot_until console_resized console); st=$?
