@@ -6,8 +6,8 @@
 #     bench/display-bench.sh [--qemu PATH] [--frames N] [--small-frames N]
 #                            [--size WxH] [--rect N] [--warmup-ms N]
 #                            [--phases LIST] [--rounds N] [--order LIST]
-#                            [--build DIR] [--no-viewer] [--perf] [--keep]
-#                            [--json]
+#                            [--build DIR] [--backend-opt OPT]... [--no-viewer]
+#                            [--perf] [--keep] [--json]
 #
 # DESCRIPTION
 #     Boots one Linux guest (Debian's 6.1 kernel, under TCG, one vCPU) in
@@ -88,6 +88,9 @@
 #                     source tree, configured on first use); an existing
 #                     tree is used as it is and only the three targets
 #                     above are built in it
+#     --backend-opt OPT
+#                     one more option for pvgpu-backend (repeatable), e.g.
+#                     --backend-opt=--poll-us=200
 #     --no-viewer     no VNC client (see above)
 #     --perf          record perf profiles (perf record -g -F 499) of QEMU
 #                     and the backend during each measured phase, as
@@ -155,6 +158,7 @@ phases=fill,full,small
 rounds=3
 order=pvgpu,virtio_gpu
 build=$root/build-display-bench
+backend_opts=()
 viewer=true
 perf=false
 keep=false
@@ -163,10 +167,10 @@ json=false
 usage_error() { echo "display-bench: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
-        --qemu|--frames|--small-frames|--size|--rect|--warmup-ms|--phases|--rounds|--order|--build)
+        --qemu|--frames|--small-frames|--size|--rect|--warmup-ms|--phases|--rounds|--order|--build|--backend-opt)
             [ $# -ge 2 ] || usage_error "$1 wants a value (see --help)"
             opt=${1#--} value=$2; shift 2 ;;
-        --qemu=*|--frames=*|--small-frames=*|--size=*|--rect=*|--warmup-ms=*|--phases=*|--rounds=*|--order=*|--build=*)
+        --qemu=*|--frames=*|--small-frames=*|--size=*|--rect=*|--warmup-ms=*|--phases=*|--rounds=*|--order=*|--build=*|--backend-opt=*)
             opt=${1%%=*} opt=${opt#--} value=${1#*=}; shift ;;
         --no-viewer) viewer=false; shift; continue ;;
         --perf) perf=true keep=true; shift; continue ;;
@@ -186,6 +190,7 @@ while [ $# -gt 0 ]; do
         rounds) rounds=$value ;;
         order) order=$value ;;
         build) build=$value ;;
+        backend-opt) backend_opts+=("$value") ;;
     esac
 done
 [[ $frames =~ ^[1-9][0-9]{0,5}$ ]] || usage_error "--frames wants a number from 1 to 999999"
@@ -306,7 +311,7 @@ sample() { # one line: wall_ns qemu vcpu backend viewer-pvgpu viewer-virtio
 sock=$work/backend.sock
 shmem=64M
 [ $((width * height * 4)) -le $((24 * 1024 * 1024)) ] || shmem=256M
-"$backend" --socket-path="$sock" --display="${width}x${height}" \
+"$backend" --socket-path="$sock" --display="${width}x${height}" "${backend_opts[@]}" \
     > "$work/backend.log" 2>&1 &
 backend_pid=$!
 for _ in $(seq 100); do
