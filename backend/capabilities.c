@@ -8,16 +8,19 @@ static const struct {
     const char *name;
 } feature_names[] = {
     { PVGPU_FEATURE_2D, "2d" },
+    { PVGPU_FEATURE_CURSOR, "cursor" },
     { PVGPU_FEATURE_SHMEM_FD, "shmem-fd" },
     { PVGPU_FEATURE_EVENTFD, "eventfd" },
     { PVGPU_FEATURE_DISPLAY, "display" },
     { PVGPU_FEATURE_DISPLAY_HINT, "display-hint" },
+    { PVGPU_FEATURE_DISPLAY_CURSOR, "display-cursor" },
 };
 
 /* Ring commands in protocol order. */
 static const char *const command_names[] = {
     "nop", "resource-create-2d", "resource-destroy", "resource-upload",
-    "fill-rect", "copy-rect", "set-scanout", "present", "fence",
+    "fill-rect", "copy-rect", "set-scanout", "present", "set-cursor",
+    "fence",
 };
 
 void pvgpu_add_feature_names(JsonBuilder *b, guint64 features)
@@ -57,9 +60,11 @@ gchar *pvgpu_capabilities_json(void)
     json_builder_add_string_value(b, version);
     json_builder_set_member_name(b, "features");
     json_builder_begin_array(b);
-    pvgpu_add_feature_names(b, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
-                               PVGPU_FEATURE_EVENTFD | PVGPU_FEATURE_DISPLAY |
-                               PVGPU_FEATURE_DISPLAY_HINT);
+    pvgpu_add_feature_names(b, PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                               PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_EVENTFD |
+                               PVGPU_FEATURE_DISPLAY |
+                               PVGPU_FEATURE_DISPLAY_HINT |
+                               PVGPU_FEATURE_DISPLAY_CURSOR);
     /* opening the memory by name, the original description's way */
     json_builder_add_string_value(b, "shmem-name");
     json_builder_end_array(b);

@@ -72,6 +72,18 @@ static void presented(gboolean shown, gpointer data)
     pvgpu_display_sender_presented(&conn->display, &conn->writer,
                                    pvgpu_engine_get_renderer(conn->engine),
                                    shown);
+    if (conn->display.cursor_lost) {
+        pvgpu_display_sender_cursor(&conn->display, &conn->writer,
+                                    pvgpu_engine_get_cursor(conn->engine));
+    }
+}
+
+static void cursor_changed(gpointer data)
+{
+    PvgpuDeviceConn *conn = data;
+
+    pvgpu_display_sender_cursor(&conn->display, &conn->writer,
+                                pvgpu_engine_get_cursor(conn->engine));
 }
 
 static gboolean resume_ring(gpointer data);
@@ -156,6 +168,9 @@ static gboolean handle_handshake(PvgpuDeviceConn *conn,
     }
     if (conn->session.features & PVGPU_FEATURE_DISPLAY) {
         pvgpu_engine_set_presented_func(conn->engine, presented, conn);
+    }
+    if (conn->session.features & PVGPU_FEATURE_DISPLAY_CURSOR) {
+        pvgpu_engine_set_cursor_func(conn->engine, cursor_changed, conn);
     }
     pvgpu_ipc_encode_ack(ack, sizeof(ack), conn->session.features, &len);
     pvgpu_ipc_writer_send(&conn->writer, ack, len, FALSE);

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "cursor.h"
 #include "ipc-writer.h"
 #include "renderer.h"
 
@@ -20,11 +21,24 @@ typedef struct {
     guint64 scanouts_sent;
     guint64 updates_sent;
     guint64 updates_dropped;
+    guint64 cursor_serial;  /* shape_serial of the image the device has */
+    gboolean cursor_lost;   /* a cursor message found the queue full */
+    guint64 cursors_sent;
+    guint64 cursors_dropped;
 } PvgpuDisplaySender;
 
 /* shown: see PvgpuPresentedFunc. A new renderer starts at generation 0,
  * as a zeroed sender does. */
 void pvgpu_display_sender_presented(PvgpuDisplaySender *s, PvgpuIpcWriter *w,
                                     const PvgpuRenderer *r, gboolean shown);
+
+/*
+ * The pointer changed (PVGPU_FEATURE_DISPLAY_CURSOR): DISPLAY_CURSOR with
+ * the position, and with a sealed memfd of the image when the shape is
+ * new. With the queue full the message is dropped and cursor_lost set;
+ * the next call (or retry at a present) sends the whole state.
+ */
+void pvgpu_display_sender_cursor(PvgpuDisplaySender *s, PvgpuIpcWriter *w,
+                                 const PvgpuCursor *cur);
 
 #endif

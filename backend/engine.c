@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control-region.h"
+#include "cursor.h"
 #include "log-limit.h"
 
 struct _PvgpuEngine {
@@ -25,6 +26,9 @@ struct _PvgpuEngine {
     gpointer raise_data;
     PvgpuPresentedFunc presented;
     gpointer presented_data;
+    PvgpuCursorChangedFunc cursor_changed;
+    gpointer cursor_data;
+    PvgpuCursor cursor;
     guint vectors_pending;      /* raised once consumer covers the command */
     gboolean error_pending;     /* raise ERROR once at the end of a batch */
     PvgpuLogLimit log_limit;
@@ -122,6 +126,18 @@ void pvgpu_engine_set_presented_func(PvgpuEngine *e, PvgpuPresentedFunc func,
 {
     e->presented = func;
     e->presented_data = user_data;
+}
+
+void pvgpu_engine_set_cursor_func(PvgpuEngine *e, PvgpuCursorChangedFunc func,
+                                  gpointer user_data)
+{
+    e->cursor_changed = func;
+    e->cursor_data = user_data;
+}
+
+const PvgpuCursor *pvgpu_engine_get_cursor(const PvgpuEngine *e)
+{
+    return &e->cursor;
 }
 
 gboolean pvgpu_engine_offer_mode(PvgpuEngine *e, guint32 width,
@@ -368,6 +384,13 @@ static guint32 execute(PvgpuEngine *e, const struct pvgpu_cmd_hdr *hdr,
         return code;
     case PVGPU_CMD_PRESENT:
         return run_present(e, (const struct pvgpu_cmd_present *)cmd, err);
+    case PVGPU_CMD_SET_CURSOR:
+        code = pvgpu_cursor_set(&e->cursor, e->renderer,
+                                (const struct pvgpu_cmd_set_cursor *)cmd, err);
+        if (code == PVGPU_ERROR_NONE && e->cursor_changed != NULL) {
+            e->cursor_changed(e->cursor_data);
+        }
+        return code;
     case PVGPU_CMD_FENCE:
         return run_fence(e, (const struct pvgpu_cmd_fence *)cmd, err);
     default:

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "counters.h"
+#include "cursor.h"
 #include "pvgpu_codec.h"
 #include "renderer.h"
 
@@ -96,6 +97,12 @@ gboolean pvgpu_engine_offer_mode(PvgpuEngine *e, guint32 width,
                                  guint32 height, GError **error);
 void pvgpu_engine_get_mode(const PvgpuEngine *e, guint32 *width,
                            guint32 *height);
+
+/* Called after every SET_CURSOR that succeeded. */
+typedef void (*PvgpuCursorChangedFunc)(gpointer user_data);
+void pvgpu_engine_set_cursor_func(PvgpuEngine *e, PvgpuCursorChangedFunc func,
+                                  gpointer user_data);
+const PvgpuCursor *pvgpu_engine_get_cursor(const PvgpuEngine *e);
 
 PvgpuRenderer *pvgpu_engine_get_renderer(PvgpuEngine *e);
 guint64 pvgpu_engine_get_consumer(const PvgpuEngine *e);

@@ -168,9 +168,10 @@ gboolean pvgpu_handshake_accept(const struct pvgpu_msg *msg, int *fds,
     }
     used |= offered & PVGPU_FEATURE_DISPLAY;
     if (used & PVGPU_FEATURE_DISPLAY) {
-        used |= offered & PVGPU_FEATURE_DISPLAY_HINT;
+        used |= offered & (PVGPU_FEATURE_DISPLAY_HINT |
+                           PVGPU_FEATURE_DISPLAY_CURSOR);
     }
-    out->features = PVGPU_FEATURE_2D | used;
+    out->features = PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR | used;
     return TRUE;
 
 fail:

@@ -130,12 +130,15 @@ struct pvgpu_msg {
         struct pvgpu_display_scanout scanout;
         struct pvgpu_display_update update;
         struct pvgpu_display_hint hint;
+        struct pvgpu_display_cursor cursor;
     } u;
 };
 
+#define PVGPU_MSG_TYPE_LAST PVGPU_MSG_DISPLAY_CURSOR
+
 static inline bool pvgpu_msg_type_known(uint32_t type)
 {
-    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_DISPLAY_HINT;
+    return type >= PVGPU_MSG_HANDSHAKE && type <= PVGPU_MSG_TYPE_LAST;
 }
 
 /*
@@ -188,6 +191,11 @@ static inline int pvgpu_ipc_decode_hdr(const void *buf, size_t len,
         break;
     case PVGPU_MSG_DISPLAY_HINT:
         if (size != sizeof(struct pvgpu_display_hint)) {
+            return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
+        }
+        break;
+    case PVGPU_MSG_DISPLAY_CURSOR:
+        if (size != sizeof(struct pvgpu_display_cursor)) {
             return PVGPU_CODEC_ERR_PAYLOAD_SIZE;
         }
         break;
@@ -343,6 +351,46 @@ static inline int pvgpu_ipc_decode_display_hint(const uint8_t *p,
                                        : PVGPU_CODEC_ERR_DISPLAY;
 }
 
+/* Bytes a DISPLAY_CURSOR's image occupies; its fd must hold this. */
+static inline uint64_t pvgpu_display_cursor_bytes(
+    const struct pvgpu_display_cursor *c)
+{
+    return (uint64_t)c->width * c->height * PVGPU_FORMAT_BYTES_PER_PIXEL;
+}
+
+static inline bool pvgpu_display_cursor_valid(
+    const struct pvgpu_display_cursor *c)
+{
+    if (c->scanout_id >= PVGPU_MAX_SCANOUTS ||
+        (c->flags & ~PVGPU_DISPLAY_CURSOR_FLAGS_VALID)) {
+        return false;
+    }
+    if (!(c->flags & PVGPU_DISPLAY_CURSOR_SHAPE)) {
+        return c->width == 0 && c->height == 0 && c->hot_x == 0 &&
+               c->hot_y == 0;
+    }
+    return c->width >= 1 && c->width <= PVGPU_CURSOR_MAX_SIZE &&
+           c->height >= 1 && c->height <= PVGPU_CURSOR_MAX_SIZE &&
+           c->hot_x < c->width && c->hot_y < c->height;
+}
+
+static inline int pvgpu_ipc_decode_display_cursor(const uint8_t *p,
+                                                  struct pvgpu_msg *msg)
+{
+    struct pvgpu_display_cursor *c = &msg->u.cursor;
+
+    c->scanout_id = pvgpu_le32_load(p);
+    c->flags = pvgpu_le32_load(p + 4);
+    c->x = (int32_t)pvgpu_le32_load(p + 8);
+    c->y = (int32_t)pvgpu_le32_load(p + 12);
+    c->hot_x = pvgpu_le32_load(p + 16);
+    c->hot_y = pvgpu_le32_load(p + 20);
+    c->width = pvgpu_le32_load(p + 24);
+    c->height = pvgpu_le32_load(p + 28);
+    return pvgpu_display_cursor_valid(c) ? PVGPU_CODEC_OK
+                                         : PVGPU_CODEC_ERR_DISPLAY;
+}
+
 /*
  * Decodes the payload of a message whose header pvgpu_ipc_decode_hdr()
  * accepted. len is the number of payload bytes available.
@@ -373,6 +421,8 @@ static inline int pvgpu_ipc_decode_payload(const struct pvgpu_ipc_hdr *hdr,
         return pvgpu_ipc_decode_display_update(p, msg);
     case PVGPU_MSG_DISPLAY_HINT:
         return pvgpu_ipc_decode_display_hint(p, msg);
+    case PVGPU_MSG_DISPLAY_CURSOR:
+        return pvgpu_ipc_decode_display_cursor(p, msg);
     case PVGPU_MSG_DOORBELL:
     case PVGPU_MSG_SHUTDOWN:
         return PVGPU_CODEC_OK;
@@ -496,6 +546,27 @@ static inline int pvgpu_ipc_encode_display_hint(
         pvgpu_le32_store(p + 4, h->width);
         pvgpu_le32_store(p + 8, h->height);
         pvgpu_le32_store(p + 12, h->reserved);
+    }
+    return ret;
+}
+
+/* DISPLAY_CURSOR; with SHAPE the image's fd travels with it. */
+static inline int pvgpu_ipc_encode_display_cursor(
+    void *buf, size_t cap, const struct pvgpu_display_cursor *c, size_t *len)
+{
+    int ret = pvgpu_ipc_encode_hdr(buf, cap, PVGPU_MSG_DISPLAY_CURSOR,
+                                   (uint32_t)sizeof(*c), len);
+    uint8_t *p = (uint8_t *)buf + sizeof(struct pvgpu_ipc_hdr);
+
+    if (ret == PVGPU_CODEC_OK) {
+        pvgpu_le32_store(p, c->scanout_id);
+        pvgpu_le32_store(p + 4, c->flags);
+        pvgpu_le32_store(p + 8, (uint32_t)c->x);
+        pvgpu_le32_store(p + 12, (uint32_t)c->y);
+        pvgpu_le32_store(p + 16, c->hot_x);
+        pvgpu_le32_store(p + 20, c->hot_y);
+        pvgpu_le32_store(p + 24, c->width);
+        pvgpu_le32_store(p + 28, c->height);
     }
     return ret;
 }
@@ -725,6 +796,8 @@ static inline uint32_t pvgpu_cmd_expected_size(uint32_t type)
         return sizeof(struct pvgpu_cmd_set_scanout);
     case PVGPU_CMD_PRESENT:
         return sizeof(struct pvgpu_cmd_present);
+    case PVGPU_CMD_SET_CURSOR:
+        return sizeof(struct pvgpu_cmd_set_cursor);
     case PVGPU_CMD_FENCE:
         return sizeof(struct pvgpu_cmd_fence);
     default:
@@ -890,6 +963,18 @@ static inline int pvgpu_cmd_validate(const struct pvgpu_cmd_hdr *hdr,
             (const struct pvgpu_cmd_present *)cmd;
         if (c->flags & ~PVGPU_PRESENT_FLAGS_VALID) {
             return pvgpu_cmd_fail(err, PVGPU_ERROR_RESERVED_NONZERO, c->flags);
+        }
+        if (c->scanout_id >= PVGPU_MAX_SCANOUTS) {
+            return pvgpu_cmd_fail(err, PVGPU_ERROR_SCANOUT_ID, c->scanout_id);
+        }
+        return PVGPU_ERROR_NONE;
+    }
+    case PVGPU_CMD_SET_CURSOR: {
+        const struct pvgpu_cmd_set_cursor *c =
+            (const struct pvgpu_cmd_set_cursor *)cmd;
+        if (c->reserved != 0 || (c->flags & ~PVGPU_CURSOR_FLAGS_VALID)) {
+            return pvgpu_cmd_fail(err, PVGPU_ERROR_RESERVED_NONZERO,
+                                  c->reserved ? c->reserved : c->flags);
         }
         if (c->scanout_id >= PVGPU_MAX_SCANOUTS) {
             return pvgpu_cmd_fail(err, PVGPU_ERROR_SCANOUT_ID, c->scanout_id);

@@ -107,12 +107,15 @@
  * bits 32..63 describe the host IPC and are not meaningful to a guest.
  */
 #define PVGPU_FEATURE_2D        (1ull << 0)  /* 2D command set, 0x01xx-0x04xx */
+#define PVGPU_FEATURE_CURSOR    (1ull << 1)  /* PVGPU_CMD_SET_CURSOR */
 #define PVGPU_FEATURE_SHMEM_FD  (1ull << 32) /* shmem fd via SCM_RIGHTS */
 #define PVGPU_FEATURE_EVENTFD   (1ull << 33) /* doorbell + vector eventfds */
 #define PVGPU_FEATURE_DISPLAY   (1ull << 34) /* DISPLAY_SCANOUT/UPDATE: the
                                                 backend's frame as a memfd */
 #define PVGPU_FEATURE_DISPLAY_HINT (1ull << 35) /* DISPLAY_HINT: the viewer's
                                                    size, with DISPLAY only */
+#define PVGPU_FEATURE_DISPLAY_CURSOR (1ull << 36) /* DISPLAY_CURSOR: the
+                                                     pointer, with DISPLAY */
 #define PVGPU_FEATURES_GUEST_MASK 0x00000000ffffffffull
 
 /* ------------------------------------------------------------------------
@@ -249,6 +252,7 @@ enum pvgpu_cmd_type {
     /* 0x03xx: display */
     PVGPU_CMD_SET_SCANOUT        = 0x0301,
     PVGPU_CMD_PRESENT            = 0x0302,
+    PVGPU_CMD_SET_CURSOR         = 0x0303, /* PVGPU_FEATURE_CURSOR */
     /* 0x04xx: synchronisation */
     PVGPU_CMD_FENCE              = 0x0401,
     /* 0x10xx-0x1fxx: reserved for a 3D command set */
@@ -404,6 +408,37 @@ PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_present, damage, 24);
 #define PVGPU_PRESENT_FLAG_IRQ   (1u << 0) /* raise PVGPU_VECTOR_DISPLAY */
 #define PVGPU_PRESENT_FLAGS_VALID PVGPU_PRESENT_FLAG_IRQ
 
+/*
+ * PVGPU_CMD_SET_CURSOR: the pointer over scanout_id is resource_id's image
+ * (B8G8R8A8, at most PVGPU_CURSOR_MAX_SIZE square, alpha blended by the
+ * viewer) with its hotspot at (x, y) of the scanout; resource_id 0 hides
+ * it. With PVGPU_CURSOR_FLAG_SHAPE the backend reads the resource's
+ * pixels again; without, only the position (or the visibility) changed.
+ */
+struct pvgpu_cmd_set_cursor {
+    struct pvgpu_cmd_hdr hdr;
+    uint32_t scanout_id;    /* < PVGPU_MAX_SCANOUTS */
+    uint32_t resource_id;   /* 0: no pointer */
+    uint32_t hot_x;         /* < the resource's width */
+    uint32_t hot_y;         /* < the resource's height */
+    int32_t  x;             /* the hotspot's position, may be off screen */
+    int32_t  y;
+    uint32_t flags;         /* PVGPU_CURSOR_FLAG_* */
+    uint32_t reserved;
+};
+PVGPU_ABI_ASSERT_SIZE(struct pvgpu_cmd_set_cursor, 48);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, scanout_id, 16);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, resource_id, 20);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, hot_x, 24);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, hot_y, 28);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, x, 32);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, y, 36);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, flags, 40);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_cmd_set_cursor, reserved, 44);
+#define PVGPU_CURSOR_FLAG_SHAPE  (1u << 0) /* the image changed */
+#define PVGPU_CURSOR_FLAGS_VALID PVGPU_CURSOR_FLAG_SHAPE
+#define PVGPU_CURSOR_MAX_SIZE    64u
+
 /* PVGPU_CMD_FENCE: completes once every earlier command has executed. */
 struct pvgpu_cmd_fence {
     struct pvgpu_cmd_hdr hdr;
@@ -469,6 +504,8 @@ enum pvgpu_msg_type {
                                       pvgpu_display_update */
     PVGPU_MSG_DISPLAY_HINT    = 8, /* device -> backend: struct
                                       pvgpu_display_hint */
+    PVGPU_MSG_DISPLAY_CURSOR  = 9, /* backend -> device: struct
+                                      pvgpu_display_cursor (+ 1 fd) */
 };
 
 /*
@@ -521,6 +558,37 @@ PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, scanout_id, 0);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, width, 4);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, height, 8);
 PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_hint, reserved, 12);
+
+/*
+ * DISPLAY_CURSOR (PVGPU_FEATURE_DISPLAY_CURSOR): the pointer over
+ * scanout_id. With PVGPU_DISPLAY_CURSOR_SHAPE a memfd comes along holding
+ * the image, width x height B8G8R8A8 pixels in packed rows (sealed with
+ * F_SEAL_SHRINK, at least width * height * 4 bytes); without, only the
+ * position or visibility changed and width, height, hot_x, hot_y are 0.
+ */
+struct pvgpu_display_cursor {
+    uint32_t scanout_id; /* < PVGPU_MAX_SCANOUTS */
+    uint32_t flags;      /* PVGPU_DISPLAY_CURSOR_* */
+    int32_t  x;          /* the hotspot's position in the frame */
+    int32_t  y;
+    uint32_t hot_x;      /* < width */
+    uint32_t hot_y;      /* < height */
+    uint32_t width;      /* 1..PVGPU_CURSOR_MAX_SIZE with SHAPE, else 0 */
+    uint32_t height;
+};
+PVGPU_ABI_ASSERT_SIZE(struct pvgpu_display_cursor, 32);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, scanout_id, 0);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, flags, 4);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, x, 8);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, y, 12);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, hot_x, 16);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, hot_y, 20);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, width, 24);
+PVGPU_ABI_ASSERT_OFFSET(struct pvgpu_display_cursor, height, 28);
+#define PVGPU_DISPLAY_CURSOR_VISIBLE (1u << 0)
+#define PVGPU_DISPLAY_CURSOR_SHAPE   (1u << 1) /* an image fd comes along */
+#define PVGPU_DISPLAY_CURSOR_FLAGS_VALID \
+    (PVGPU_DISPLAY_CURSOR_VISIBLE | PVGPU_DISPLAY_CURSOR_SHAPE)
 
 /* Length of the shared-memory name in HANDSHAKE, including its NUL. */
 #define PVGPU_SHMEM_NAME_MAX 256u

@@ -167,6 +167,17 @@ guint32 fake_present(FakeDevice *d, guint32 flags, guint32 x, guint32 y,
     return push(d, &c.hdr, sizeof(c));
 }
 
+guint32 fake_set_cursor(FakeDevice *d, guint32 id, guint32 hot_x,
+                        guint32 hot_y, gint32 x, gint32 y, guint32 flags)
+{
+    struct pvgpu_cmd_set_cursor c = {
+        .hdr.type = PVGPU_CMD_SET_CURSOR, .resource_id = id, .hot_x = hot_x,
+        .hot_y = hot_y, .x = x, .y = y, .flags = flags,
+    };
+
+    return push(d, &c.hdr, sizeof(c));
+}
+
 guint32 fake_fence(FakeDevice *d, guint64 fence_id, guint32 flags)
 {
     struct pvgpu_cmd_fence c = {

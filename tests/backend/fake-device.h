@@ -56,6 +56,8 @@ guint32 fake_set_scanout(FakeDevice *d, guint32 id, guint32 x, guint32 y,
                          guint32 w, guint32 h);
 guint32 fake_present(FakeDevice *d, guint32 flags, guint32 x, guint32 y,
                      guint32 w, guint32 h);
+guint32 fake_set_cursor(FakeDevice *d, guint32 id, guint32 hot_x,
+                        guint32 hot_y, gint32 x, gint32 y, guint32 flags);
 guint32 fake_fence(FakeDevice *d, guint64 fence_id, guint32 flags);
 
 /* Pixel (x, y) of a resource as a 32-bit value; fails the test if the

@@ -2,7 +2,8 @@
 /*
  * The presented frame shown in QEMU's UI: after each present, the
  * DISPLAY_SCANOUT (with the frame's sealed memfd) and DISPLAY_UPDATE
- * messages the device gets, read from the other end of a socketpair.
+ * messages the device gets, read from the other end of a socketpair; and
+ * the pointer: DISPLAY_CURSOR after each SET_CURSOR.
  */
 #include "test-helpers.h"
 
@@ -31,6 +32,14 @@ static void presented(gboolean shown, gpointer data)
                                    fake_device_renderer(rig->d), shown);
 }
 
+static void cursor_changed(gpointer data)
+{
+    Rig *rig = data;
+
+    pvgpu_display_sender_cursor(&rig->sender, &rig->writer,
+                                pvgpu_engine_get_cursor(rig->d->engine));
+}
+
 static int setup(void **state)
 {
     Rig *rig = g_new0(Rig, 1);
@@ -42,6 +51,7 @@ static int setup(void **state)
     /* room for 4 updates: what the droppable test fills */
     pvgpu_ipc_writer_init(&rig->writer, rig->sock[0], 4 * 32);
     pvgpu_engine_set_presented_func(rig->d->engine, presented, rig);
+    pvgpu_engine_set_cursor_func(rig->d->engine, cursor_changed, rig);
     *state = rig;
     return 0;
 }
@@ -320,6 +330,157 @@ static void test_dropped_update_made_good(void **state)
     expect_update(rig, 1, 1, 2, 2);
 }
 
+/* A 5x4 B8G8R8A8 cursor image; pixel (x, y) is cursor_pixel(x, y). */
+static guint32 cursor_pixel(guint32 x, guint32 y)
+{
+    return 0x80000000u | (x << 16) | (y << 8) | 0x42u;
+}
+
+static void make_cursor_resource(FakeDevice *d, guint32 id, guint32 format,
+                                 guint32 w, guint32 h)
+{
+    guint32 *px = (guint32 *)(void *)d->heap;
+
+    for (guint32 y = 0; y < h; y++) {
+        for (guint32 x = 0; x < w; x++) {
+            px[y * w + x] = cursor_pixel(x, y);
+        }
+    }
+    fake_create(d, id, format, w, h);
+    fake_upload(d, id, w * 4, 0, 0, 0, w, h);
+}
+
+static struct pvgpu_display_cursor expect_cursor(Rig *rig, int *fd)
+{
+    struct pvgpu_msg msg;
+
+    assert_true(next_msg(rig, &msg, fd));
+    assert_int_equal(msg.type, PVGPU_MSG_DISPLAY_CURSOR);
+    return msg.u.cursor;
+}
+
+static void test_cursor_shape_and_moves(void **state)
+{
+    Rig *rig = *state;
+    FakeDevice *d = rig->d;
+    struct pvgpu_display_cursor c;
+    guint32 *map;
+    int fd;
+
+    make_cursor_resource(d, 7, PVGPU_FORMAT_B8G8R8A8_UNORM, 5, 4);
+    fake_set_cursor(d, 7, 1, 2, 100, -3, PVGPU_CURSOR_FLAG_SHAPE);
+    fake_device_run(d);
+    assert_int_equal(d->ctrl->error_code, PVGPU_ERROR_NONE);
+    c = expect_cursor(rig, &fd);
+    assert_int_equal(c.flags, PVGPU_DISPLAY_CURSOR_VISIBLE |
+                                  PVGPU_DISPLAY_CURSOR_SHAPE);
+    assert_int_equal(c.width, 5);
+    assert_int_equal(c.height, 4);
+    assert_int_equal(c.hot_x, 1);
+    assert_int_equal(c.hot_y, 2);
+    assert_int_equal(c.x, 100);
+    assert_int_equal(c.y, -3);
+    assert_true(fd >= 0);
+    assert_true(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+    map = mmap(NULL, 5 * 4 * 4, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(map[0], cursor_pixel(0, 0));
+    assert_int_equal(map[3 * 5 + 4], cursor_pixel(4, 3));
+    munmap(map, 5 * 4 * 4);
+    close(fd);
+
+    /* the resource may go: the backend keeps its own copy */
+    fake_destroy(d, 7);
+    fake_device_run(d);
+    assert_nothing_sent(rig);
+
+    /* hidden, then shown again at a new place: no new image */
+    fake_set_cursor(d, 0, 0, 0, 10, 20, 0);
+    fake_device_run(d);
+    c = expect_cursor(rig, &fd);
+    assert_int_equal(fd, -1);
+    assert_int_equal(c.flags, 0);
+    make_cursor_resource(d, 8, PVGPU_FORMAT_B8G8R8A8_UNORM, 5, 4);
+    fake_set_cursor(d, 8, 1, 2, 11, 21, 0);
+    fake_device_run(d);
+    c = expect_cursor(rig, &fd);
+    assert_int_equal(fd, -1);
+    assert_int_equal(c.flags, PVGPU_DISPLAY_CURSOR_VISIBLE);
+    assert_int_equal(c.x, 11);
+    assert_int_equal(c.y, 21);
+    assert_int_equal(c.width, 0);
+    assert_nothing_sent(rig);
+}
+
+static void assert_cursor_refused(Rig *rig, guint32 code)
+{
+    fake_device_run(rig->d);
+    assert_int_equal(rig->d->ctrl->error_code, code);
+    assert_nothing_sent(rig);
+    rig->d->ctrl->error_code = 0;
+}
+
+static void test_cursor_refused(void **state)
+{
+    Rig *rig = *state;
+    FakeDevice *d = rig->d;
+
+    fake_set_cursor(d, 3, 0, 0, 0, 0, PVGPU_CURSOR_FLAG_SHAPE);
+    assert_cursor_refused(rig, PVGPU_ERROR_RESOURCE_UNKNOWN);
+    make_cursor_resource(d, 1, PVGPU_FORMAT_B8G8R8X8_UNORM, 4, 4);
+    fake_set_cursor(d, 1, 0, 0, 0, 0, PVGPU_CURSOR_FLAG_SHAPE);
+    assert_cursor_refused(rig, PVGPU_ERROR_BAD_FORMAT);
+    fake_create(d, 2, PVGPU_FORMAT_B8G8R8A8_UNORM, PVGPU_CURSOR_MAX_SIZE + 1,
+                8);
+    fake_set_cursor(d, 2, 0, 0, 0, 0, PVGPU_CURSOR_FLAG_SHAPE);
+    assert_cursor_refused(rig, PVGPU_ERROR_BAD_DIMENSIONS);
+    make_cursor_resource(d, 4, PVGPU_FORMAT_B8G8R8A8_UNORM, 5, 4);
+    fake_set_cursor(d, 4, 5, 0, 0, 0, PVGPU_CURSOR_FLAG_SHAPE);
+    assert_cursor_refused(rig, PVGPU_ERROR_RECT_BOUNDS);
+    fake_set_cursor(d, 4, 0, 4, 0, 0, PVGPU_CURSOR_FLAG_SHAPE);
+    assert_cursor_refused(rig, PVGPU_ERROR_RECT_BOUNDS);
+    fake_set_cursor(d, 4, 0, 0, 0, 0, 0x2);
+    assert_cursor_refused(rig, PVGPU_ERROR_RESERVED_NONZERO);
+}
+
+/* A device that does not read: cursor messages stop at the queue's limit
+ * and the newest state is sent once there is room. */
+static void test_cursor_dropped_made_good(void **state)
+{
+    Rig *rig = *state;
+    FakeDevice *d = rig->d;
+    struct pvgpu_display_cursor c;
+    struct pvgpu_msg msg;
+    int small = 4096;
+    int fd;
+
+    assert_int_equal(setsockopt(rig->sock[0], SOL_SOCKET, SO_SNDBUF, &small,
+                                sizeof(small)), 0);
+    make_cursor_resource(d, 1, PVGPU_FORMAT_B8G8R8A8_UNORM, 5, 4);
+    for (gint32 i = 0; i < 2000; i++) {
+        fake_set_cursor(d, 1, 0, 0, i, i, i % 100 ? 0 : PVGPU_CURSOR_FLAG_SHAPE);
+        fake_device_run(d);
+    }
+    assert_true(rig->sender.cursors_dropped > 0);
+    assert_true(pvgpu_ipc_writer_queued(&rig->writer) <= 4 * 32 + 40);
+    while (next_msg(rig, &msg, &fd)) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        while (g_main_context_iteration(NULL, FALSE)) {
+        }
+    }
+    fake_set_cursor(d, 1, 0, 0, -5, 7, 0);
+    fake_device_run(d);
+    c = expect_cursor(rig, &fd);
+    /* the image is sent again with it: one may have been dropped */
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(c.x, -5);
+    assert_int_equal(c.y, 7);
+    assert_int_equal(c.width, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +494,12 @@ int main(void)
                   test_frame_lost_disables, setup, teardown),
         PATH_TEST("/backend/display/dropped-update-made-good",
                   test_dropped_update_made_good, setup, teardown),
+        PATH_TEST("/backend/display/cursor-shape-and-moves",
+                  test_cursor_shape_and_moves, setup, teardown),
+        PATH_TEST("/backend/display/cursor-refused", test_cursor_refused,
+                  setup, teardown),
+        PATH_TEST("/backend/display/cursor-dropped-made-good",
+                  test_cursor_dropped_made_good, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

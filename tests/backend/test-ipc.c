@@ -183,7 +183,8 @@ static void assert_reader_refuses(void **state, const BadMessage *m)
 static void test_reader_unknown_type(void **state)
 {
     assert_reader_refuses(state, &(BadMessage){
-        .type = 9, .payload_size = 0, .phrase = "unknown message type" });
+        .type = PVGPU_MSG_TYPE_LAST + 1, .payload_size = 0,
+        .phrase = "unknown message type" });
 }
 
 static void test_reader_payload_too_large(void **state)
@@ -368,7 +369,8 @@ static void test_handshake_memfd(void **state)
     assert_true(pvgpu_handshake_accept(&msg, fds, 1, FALSE, &res, &error));
     assert_null(error);
     assert_int_equal(res.features,
-                     PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+                     PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD);
     assert_non_null(res.shmem.base);
     assert_int_equal(((struct pvgpu_control *)res.shmem.base)->magic,
                      PVGPU_CTRL_MAGIC);
@@ -484,7 +486,8 @@ static void test_handshake_eventfds(void **state)
     }
     doorbell = fds[1];
     assert_true(pvgpu_handshake_accept(&msg, fds, 6, FALSE, &res, NULL));
-    assert_int_equal(res.features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
+    assert_int_equal(res.features, PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD |
                                    PVGPU_FEATURE_EVENTFD);
     assert_int_equal(res.doorbell_fd, doorbell);
     for (guint v = 0; v < PVGPU_NUM_VECTORS; v++) {
@@ -532,7 +535,8 @@ static void test_handshake_eventfds_inconsistent(void **state)
     (void)state;
     assert_true(pvgpu_handshake_accept(&msg, fds, 2, FALSE, &res, NULL));
     assert_int_equal(res.features,
-                     PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+                     PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD);
     assert_int_equal(res.doorbell_fd, -1);
     assert_false(fd_is_open(doorbell));
     pvgpu_handshake_result_clear(&res);
@@ -609,7 +613,8 @@ static void test_handshake_name_ok(void **state)
     assert_true(pvgpu_handshake_accept(&msg, NULL, 0, TRUE, &res, &error));
     shm_unlink(name);
     assert_null(error);
-    assert_int_equal(res.features, PVGPU_FEATURE_2D);
+    assert_int_equal(res.features,
+                     PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR);
     assert_int_equal(((struct pvgpu_control *)res.shmem.base)->magic,
                      PVGPU_CTRL_MAGIC);
     pvgpu_handshake_result_clear(&res);

@@ -418,7 +418,8 @@ static void test_serve_memfd(void **state)
     assert_int_equal(mode_of(f->ctl), 0600);
 
     sock = device_connect(f, NULL, &features);
-    assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+    assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD);
     assert_int_equal(f->dev.ctrl->display_width, 640);
     assert_int_equal(f->dev.ctrl->display_height, 480);
 
@@ -444,7 +445,7 @@ static void test_serve_memfd(void **state)
     assert_int_equal(json_object_get_int_member(st, "shmem_size"),
                      SHMEM_SIZE);
     names = json_object_get_array_member(st, "features_names");
-    assert_int_equal(json_array_get_length(names), 2);
+    assert_int_equal(json_array_get_length(names), 3);
     assert_int_equal(counter(st, "commands"), 7);
     assert_int_equal(counter(st, "doorbells"), 1);
     assert_int_equal(counter(st, "fences_completed"), 1);
@@ -528,7 +529,8 @@ static void test_reconnect_with_eventfds(void **state)
         efds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     }
     sock = device_connect(f, efds, &features);
-    assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD |
+    assert_int_equal(features, PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD |
                                PVGPU_FEATURE_EVENTFD);
     push_fence(f, 2);
     pvgpu_ring_writer_publish(&f->dev.writer);
@@ -691,7 +693,8 @@ static void test_immediate_reconnect_served(void **state)
         test_send_handshake(sock, SHMEM_SIZE, f->dev.memfd, NULL);
         thaw_backend(f);
         assert_int_equal(expect_ack(sock),
-                         PVGPU_FEATURE_2D | PVGPU_FEATURE_SHMEM_FD);
+                         PVGPU_FEATURE_2D | PVGPU_FEATURE_CURSOR |
+                         PVGPU_FEATURE_SHMEM_FD);
     }
     /* the last connection is fully served */
     push_fence(f, 1);
@@ -868,15 +871,19 @@ static void test_print_capabilities(void **state)
                                                       "protocol_version"),
                         "1.0");
     features = json_object_get_array_member(caps, "features");
-    assert_int_equal(json_array_get_length(features), 6);
-    assert_string_equal(json_array_get_string_element(features, 3),
-                        "display");
+    assert_int_equal(json_array_get_length(features), 8);
+    assert_string_equal(json_array_get_string_element(features, 1),
+                        "cursor");
     assert_string_equal(json_array_get_string_element(features, 4),
-                        "display-hint");
+                        "display");
     assert_string_equal(json_array_get_string_element(features, 5),
+                        "display-hint");
+    assert_string_equal(json_array_get_string_element(features, 6),
+                        "display-cursor");
+    assert_string_equal(json_array_get_string_element(features, 7),
                         "shmem-name");
     assert_int_equal(json_array_get_length(
-                         json_object_get_array_member(caps, "commands")), 9);
+                         json_object_get_array_member(caps, "commands")), 10);
 }
 
 static void test_help(void **state)

@@ -37,6 +37,10 @@ static void check_reencode(const struct pvgpu_msg *msg, const uint8_t *wire,
         ret = pvgpu_ipc_encode_display_update(buf, sizeof(buf),
                                               &msg->u.update, &out);
         break;
+    case PVGPU_MSG_DISPLAY_CURSOR:
+        ret = pvgpu_ipc_encode_display_cursor(buf, sizeof(buf),
+                                              &msg->u.cursor, &out);
+        break;
     case PVGPU_MSG_DISPLAY_HINT:
         ret = pvgpu_ipc_encode_display_hint(buf, sizeof(buf), &msg->u.hint,
                                             &out);

@@ -209,7 +209,7 @@ static void check_huge_payload(uint32_t size)
     uint8_t buf[8];
     struct pvgpu_ipc_hdr hdr;
 
-    for (uint32_t type = PVGPU_MSG_HANDSHAKE; type <= PVGPU_MSG_DISPLAY_HINT;
+    for (uint32_t type = PVGPU_MSG_HANDSHAKE; type <= PVGPU_MSG_TYPE_LAST;
          type++) {
         put_hdr(buf, type, size);
         assert_int_equal(pvgpu_ipc_decode_hdr(buf, sizeof(buf), &hdr),
@@ -243,7 +243,7 @@ static void test_payload_one_above_max(void **state)
 
 static void test_unknown_type(void **state)
 {
-    static const uint32_t types[] = { 0, PVGPU_MSG_DISPLAY_HINT + 1, 0x100,
+    static const uint32_t types[] = { 0, PVGPU_MSG_TYPE_LAST + 1, 0x100,
                                       0xffffffffu };
     uint8_t buf[8];
     struct pvgpu_msg msg = { 0 };
