@@ -27,9 +27,10 @@
 #              with that square only
 #     Frames per second are measured in the guest, over the measured frames
 #     and a final synchronization: a frame counts once the host has
-#     executed it. pvgpu's DIRTYFB waits for its fence (the driver copies
-#     the damage into BAR2 and submits UPLOAD, PRESENT, FENCE), so it is
-#     synchronous; virtio-gpu's queues TRANSFER_TO_HOST_2D and
+#     executed it. pvgpu's DIRTYFB copies the damage into BAR2, submits
+#     UPLOAD, PRESENT, FENCE and returns; the next DIRTYFB waits for that
+#     fence first, so its phase ends with one more DIRTYFB of one pixel;
+#     virtio-gpu's queues TRANSFER_TO_HOST_2D and
 #     RESOURCE_FLUSH without a fence and returns, so its phase ends with a
 #     fenced virtio-gpu command queued behind them (RESOURCE_CREATE of a
 #     1x1 resource, then VIRTGPU_WAIT on it; QEMU runs the queue in order).

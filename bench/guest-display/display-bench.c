@@ -32,9 +32,11 @@
  * "@@error WHAT: REASON" and exits 1.
  *
  * Synchronization: a frame counts only once the host has it. pvgpu's
- * DIRTYFB is synchronous (the driver copies the damage into BAR2, submits
- * UPLOAD, PRESENT and a FENCE and waits for the fence), so nothing is left
- * to wait for. virtio-gpu's is not: the commit queues TRANSFER_TO_HOST_2D
+ * DIRTYFB copies the damage into BAR2's staging area, submits UPLOAD,
+ * PRESENT and a FENCE and returns; the next DIRTYFB waits for that fence
+ * before it writes the staging area again. So for pvgpu the
+ * synchronization is one more DIRTYFB of one pixel: it returns once every
+ * earlier update has been executed. virtio-gpu's is not synchronous either: the commit queues TRANSFER_TO_HOST_2D
  * and RESOURCE_FLUSH without a fence (a primary plane on a non-blob dumb
  * buffer gets none) and returns. So for virtio_gpu the synchronization is
  * a fenced command queued behind them: RESOURCE_CREATE of a 1x1 resource
@@ -312,7 +314,11 @@ static void sync_card(struct card *c)
     struct drm_gem_close close_bo = { 0 };
 
     if (strcmp(c->driver, "virtio_gpu") != 0) {
-        return;     /* pvgpu: every DIRTYFB waited for its fence */
+        /* pvgpu: the next DIRTYFB waits for the last one's fence */
+        struct drm_clip_rect one = { 0, 0, 1, 1 };
+
+        dirty(c, &one);
+        return;
     }
     if (xioctl(c->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &rc) < 0) {
         fail("VIRTGPU_RESOURCE_CREATE (sync)");

@@ -57,6 +57,9 @@ struct pvgpu_scanout {
 	u32 height;
 	u32 format;		/* enum pvgpu_format */
 	u32 resource_id;	/* 0 when none */
+	/* the last flush, still reading the staging area until its fence */
+	u64 flush_fence;	/* 0 when none is outstanding */
+	u32 flush_gen;
 };
 
 struct pvgpu_device {
@@ -145,6 +148,9 @@ int pvgpu_cmd_upload(struct pvgpu_device *pd, u32 id, u32 stride,
 int pvgpu_cmd_set_scanout(struct pvgpu_device *pd, u32 id,
 			  const struct pvgpu_rect *src);
 int pvgpu_cmd_present(struct pvgpu_device *pd, const struct pvgpu_rect *damage);
+int pvgpu_submit(struct pvgpu_device *pd,
+		 int (*emit)(struct pvgpu_device *pd, void *arg), void *arg,
+		 u64 *fence, u32 *gen);
 int pvgpu_submit_and_wait(struct pvgpu_device *pd,
 			  int (*emit)(struct pvgpu_device *pd, void *arg),
 			  void *arg);

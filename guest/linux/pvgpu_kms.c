@@ -101,6 +101,21 @@ static const struct drm_connector_funcs pvgpu_connector_funcs = {
 	.atomic_destroy_state = drm_atomic_helper_connector_destroy_state,
 };
 
+/*
+ * Waits until the backend has read the staging area for the last flush,
+ * which did not wait itself. A backend that went away or timed out has
+ * nothing left to read. Caller holds display_lock.
+ */
+static void pvgpu_staging_wait(struct pvgpu_device *pd)
+{
+	struct pvgpu_scanout *s = &pd->scanout;
+
+	lockdep_assert_held(&pd->display_lock);
+	if (s->flush_fence)
+		pvgpu_fence_wait(pd, s->flush_fence, s->flush_gen);
+	s->flush_fence = 0;
+}
+
 /* Copies clip (framebuffer coordinates) into the staging mirror. */
 static void pvgpu_staging_copy(struct pvgpu_device *pd,
 			       const struct drm_plane_state *state,
@@ -119,6 +134,7 @@ static void pvgpu_staging_copy(struct pvgpu_device *pd,
 		      (size_t)clip->x1 * PVGPU_FORMAT_BYTES_PER_PIXEL;
 	int y;
 
+	pvgpu_staging_wait(pd);
 	for (y = clip->y1; y < clip->y2; y++) {
 		if (src->is_iomem)
 			memcpy_fromio(to, src->vaddr_iomem + from, len);
@@ -189,20 +205,29 @@ static int pvgpu_scanout_build(struct pvgpu_device *pd)
 	return 0;
 }
 
+/*
+ * Uploads and presents rect without waiting, so that the guest draws the
+ * next frame while the backend shows this one (as virtio-gpu's queue
+ * does); the next staging copy waits for it instead.
+ */
 static void pvgpu_scanout_flush(struct pvgpu_device *pd,
 				const struct pvgpu_rect *rect)
 {
+	struct pvgpu_scanout *s = &pd->scanout;
 	struct pvgpu_flush_args args = { .rect = *rect };
 	int ret;
 
 	lockdep_assert_held(&pd->display_lock);
-	if (!pd->scanout.in_backend) {
+	if (!s->in_backend) {
 		pvgpu_scanout_build(pd);
 		return;
 	}
-	ret = pvgpu_submit_and_wait(pd, pvgpu_emit_flush, &args);
-	if (ret)
+	ret = pvgpu_submit(pd, pvgpu_emit_flush, &args, &s->flush_fence,
+			   &s->flush_gen);
+	if (ret) {
+		s->flush_fence = 0;
 		drm_dbg_kms(&pd->drm, "flush failed: %d\n", ret);
+	}
 }
 
 static enum drm_mode_status

@@ -228,29 +228,40 @@ int pvgpu_wait_idle(struct pvgpu_device *pd, u32 gen)
 }
 
 /*
- * Emits what emit() writes, then a fence, and waits for it: the one way
- * the driver talks to the backend outside of the garbage knob.
+ * Emits what emit() writes, then a fence, and rings the doorbell without
+ * waiting: *fence and *gen are what pvgpu_fence_wait() takes. The way the
+ * driver talks to the backend outside of the garbage knob.
  */
-int pvgpu_submit_and_wait(struct pvgpu_device *pd,
-			  int (*emit)(struct pvgpu_device *pd, void *arg),
-			  void *arg)
+int pvgpu_submit(struct pvgpu_device *pd,
+		 int (*emit)(struct pvgpu_device *pd, void *arg), void *arg,
+		 u64 *fence, u32 *gen)
 {
-	u64 fence = 0;
-	u32 gen;
 	int ret;
 
 	mutex_lock(&pd->ring_lock);
-	gen = READ_ONCE(pd->live_gen);
-	if (gen) {
+	*gen = READ_ONCE(pd->live_gen);
+	if (*gen) {
 		ret = emit(pd, arg);
 	} else {
 		atomic64_inc(&pd->counters.submit_failures);
 		ret = -ENODEV;
 	}
 	if (!ret)
-		ret = pvgpu_ring_emit_fence(pd, &fence);
+		ret = pvgpu_ring_emit_fence(pd, fence);
 	pvgpu_ring_flush(pd);
 	mutex_unlock(&pd->ring_lock);
+	return ret;
+}
+
+/* pvgpu_submit(), then waits for its fence. */
+int pvgpu_submit_and_wait(struct pvgpu_device *pd,
+			  int (*emit)(struct pvgpu_device *pd, void *arg),
+			  void *arg)
+{
+	u64 fence = 0;
+	u32 gen = 0;
+	int ret = pvgpu_submit(pd, emit, arg, &fence, &gen);
+
 	if (ret)
 		return ret;
 	return pvgpu_fence_wait(pd, fence, gen);
