@@ -162,9 +162,82 @@ bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
     return true;
 }
 
+static void pvgpu_display_cursor_unref(QEMUCursor *c)
+{
+#if PVGPU_QEMU_AT_LEAST(8, 1)
+    cursor_unref(c);
+#else
+    cursor_put(c);
+#endif
+}
+
+/* The pointer's image from its memfd: width x height packed B8G8R8A8,
+ * which is QEMUCursor's 0xAARRGGBB on a little-endian host. */
+static bool pvgpu_display_define_cursor(PVGPUState *s,
+                                        const struct pvgpu_display_cursor *c,
+                                        int fd, Error **errp)
+{
+    uint64_t size = pvgpu_display_cursor_bytes(c);
+    QEMUCursor *cursor;
+    void *map;
+
+    if (fd < 0) {
+        error_setg(errp, "DISPLAY_CURSOR with a new shape but no image");
+        return false;
+    }
+    if (!pvgpu_display_check_fd(fd, size, errp)) {
+        return false;
+    }
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map the pointer's image");
+        return false;
+    }
+    cursor = cursor_alloc(c->width, c->height);
+    cursor->hot_x = c->hot_x;
+    cursor->hot_y = c->hot_y;
+    for (uint64_t i = 0; i < (uint64_t)c->width * c->height; i++) {
+        cursor->data[i] = ldl_le_p((const uint8_t *)map + 4 * i);
+    }
+    munmap(map, size);
+    if (s->con) {
+        dpy_cursor_define(s->con, cursor);
+    }
+    pvgpu_display_cursor_unref(cursor);
+    return true;
+}
+
+bool pvgpu_display_set_cursor(PVGPUState *s,
+                              const struct pvgpu_display_cursor *c, int fd,
+                              Error **errp)
+{
+    bool visible = c->flags & PVGPU_DISPLAY_CURSOR_VISIBLE;
+
+    trace_pvgpu_display_cursor(c->flags, c->x, c->y, c->width, c->height,
+                               fd);
+    if (c->flags & PVGPU_DISPLAY_CURSOR_SHAPE) {
+        if (!pvgpu_display_define_cursor(s, c, fd, errp)) {
+            return false;
+        }
+    } else if (fd >= 0) {
+        error_setg(errp, "DISPLAY_CURSOR without a new shape carried a "
+                   "descriptor");
+        return false;
+    }
+    s->cursor_visible = visible;
+    if (s->con) {
+        dpy_mouse_set(s->con, c->x, c->y, visible);
+    }
+    return true;
+}
+
 void pvgpu_display_reset(PVGPUState *s)
 {
     pvgpu_display_show_nothing(s);
+    if (s->cursor_visible && s->con) {
+        dpy_mouse_set(s->con, 0, 0, false);
+    }
+    s->cursor_visible = false;
 }
 
 /* The backend pushes every change: nothing to pull when a UI refreshes. */

@@ -593,7 +593,8 @@ static bool pvgpu_send_handshake(PVGPUState *s, Error **errp)
     int rc;
 
     s->offered_features = PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY |
-                          PVGPU_FEATURE_DISPLAY_HINT;
+                          PVGPU_FEATURE_DISPLAY_HINT |
+                          PVGPU_FEATURE_DISPLAY_CURSOR;
     fds[nfds++] = s->shmem_fd;
     if (s->have_eventfds) {
         s->offered_features |= PVGPU_FEATURE_EVENTFD;
@@ -750,8 +751,16 @@ static void pvgpu_handle_display(PVGPUState *s, const struct pvgpu_msg *msg)
                              "DISPLAY feature", msg->type);
         return;
     }
+    if (msg->type == PVGPU_MSG_DISPLAY_CURSOR &&
+        !(s->features & PVGPU_FEATURE_DISPLAY_CURSOR)) {
+        pvgpu_protocol_error(s, "DISPLAY_CURSOR without the display-cursor "
+                             "feature");
+        return;
+    }
     if (msg->type == PVGPU_MSG_DISPLAY_SCANOUT) {
         ok = pvgpu_display_set_scanout(s, &msg->u.scanout, s->rx_fd, &err);
+    } else if (msg->type == PVGPU_MSG_DISPLAY_CURSOR) {
+        ok = pvgpu_display_set_cursor(s, &msg->u.cursor, s->rx_fd, &err);
     } else {
         ok = pvgpu_display_update(s, &msg->u.update, &err);
     }
@@ -787,6 +796,7 @@ static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
         break;
     case PVGPU_MSG_DISPLAY_SCANOUT:
     case PVGPU_MSG_DISPLAY_UPDATE:
+    case PVGPU_MSG_DISPLAY_CURSOR:
         pvgpu_handle_display(s, msg);
         break;
     case PVGPU_MSG_SHUTDOWN:
@@ -797,6 +807,14 @@ static void pvgpu_handle_msg(PVGPUState *s, const struct pvgpu_msg *msg)
         pvgpu_protocol_error(s, "unexpected message type %u", msg->type);
         break;
     }
+}
+
+/* The backend's messages that may carry a descriptor (the frame, the
+ * pointer's image). */
+static bool pvgpu_msg_takes_fd(uint32_t type)
+{
+    return type == PVGPU_MSG_DISPLAY_SCANOUT ||
+           type == PVGPU_MSG_DISPLAY_CURSOR;
 }
 
 /*
@@ -892,12 +910,13 @@ static void pvgpu_chan_read(void *opaque)
                 pvgpu_protocol_error(s, "%s", pvgpu_codec_strerror(rc));
                 return;
             }
-            if (msg.type == PVGPU_MSG_DISPLAY_SCANOUT && s->rx_extra_fds) {
-                pvgpu_protocol_error(s, "DISPLAY_SCANOUT with %u "
-                                     "descriptors", 1 + s->rx_extra_fds);
+            if (pvgpu_msg_takes_fd(msg.type) && s->rx_extra_fds) {
+                pvgpu_protocol_error(s, "message type %u with %u "
+                                     "descriptors", msg.type,
+                                     1 + s->rx_extra_fds);
                 return;
             }
-            if (s->rx_fd >= 0 && msg.type != PVGPU_MSG_DISPLAY_SCANOUT) {
+            if (s->rx_fd >= 0 && !pvgpu_msg_takes_fd(msg.type)) {
                 /* nobody asked for it: it must not stay open in QEMU */
                 trace_pvgpu_unexpected_fds(msg.type, 1 + s->rx_extra_fds);
                 pvgpu_rx_fd_close(s);

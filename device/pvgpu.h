@@ -144,6 +144,7 @@ struct PVGPUState {
     void *scanout_map;              /* the backend's frame, read-only */
     size_t scanout_map_size;
     struct pvgpu_display_scanout scanout; /* width 0: nothing shown */
+    bool cursor_visible;            /* the backend shows a pointer */
     uint32_t hint_width;            /* the viewer's size; 0: none asked */
     uint32_t hint_height;
 
@@ -160,7 +161,11 @@ bool pvgpu_display_set_scanout(PVGPUState *s,
                                int fd, Error **errp);
 bool pvgpu_display_update(PVGPUState *s, const struct pvgpu_display_update *up,
                           Error **errp);
-/* The backend went away: back to QEMU's placeholder. */
+/* fd is borrowed (-1: none came); false is a protocol error. */
+bool pvgpu_display_set_cursor(PVGPUState *s,
+                              const struct pvgpu_display_cursor *c, int fd,
+                              Error **errp);
+/* The backend went away: back to QEMU's placeholder, no pointer. */
 void pvgpu_display_reset(PVGPUState *s);
 
 /* pvgpu.c: queues DISPLAY_HINT of hint_* if the backend takes hints. */

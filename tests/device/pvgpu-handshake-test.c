@@ -42,7 +42,8 @@ static void test_handshake_payload(void)
     g_assert_cmpuint(hs.ext.num_vectors, ==, PVGPU_NUM_VECTORS);
     g_assert_cmphex(hs.ext.features, ==,
                     PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_EVENTFD |
-                        PVGPU_FEATURE_DISPLAY | PVGPU_FEATURE_DISPLAY_HINT);
+                        PVGPU_FEATURE_DISPLAY | PVGPU_FEATURE_DISPLAY_HINT |
+                        PVGPU_FEATURE_DISPLAY_CURSOR);
     g_assert_cmpuint(hs.ext.reserved, ==, 0);
     /* shmem fd, doorbell eventfd, one eventfd per vector */
     g_assert_cmpuint(hs.ext.num_fds, ==, 2 + PVGPU_NUM_VECTORS);
@@ -77,7 +78,8 @@ static void test_handshake_payload_no_eventfd(void)
     g_assert_true(hs.has_ext);
     g_assert_cmphex(hs.ext.features, ==,
                     PVGPU_FEATURE_SHMEM_FD | PVGPU_FEATURE_DISPLAY |
-                        PVGPU_FEATURE_DISPLAY_HINT);
+                        PVGPU_FEATURE_DISPLAY_HINT |
+                        PVGPU_FEATURE_DISPLAY_CURSOR);
     g_assert_cmpuint(hs.ext.num_fds, ==, 1);
     g_assert_cmpuint(hs.num_fds, ==, 1);
     g_assert_cmpuint(hs.shmem_fd_size, ==, 64ull << 20);

@@ -11,6 +11,7 @@
 #define ENCODING_RAW 0
 #define ENCODING_DESKTOP_SIZE (-223)
 #define ENCODING_EXT_DESKTOP_SIZE (-308)
+#define ENCODING_RICH_CURSOR (-239)
 #define MSG_SET_PIXEL_FORMAT 0
 #define MSG_SET_ENCODINGS 2
 #define MSG_UPDATE_REQUEST 3
@@ -22,6 +23,8 @@ struct VncClient {
     guint width;
     guint height;
     gint64 deadline; /* of the current call */
+    VncCursor cursor;
+    guint cursors;   /* cursor shapes received */
 };
 
 static guint16 be16(const guint8 *p)
@@ -125,8 +128,9 @@ static gboolean handshake(VncClient *c, GError **error)
     };
     static const gint32 encodings[] = {
         ENCODING_RAW, ENCODING_DESKTOP_SIZE, ENCODING_EXT_DESKTOP_SIZE,
+        ENCODING_RICH_CURSOR,
     };
-    guint8 buf[64];
+    guint8 buf[4 + 4 * 4 + 64];
     guint8 n_types;
     gboolean none = FALSE;
     guint32 name_len;
@@ -253,6 +257,37 @@ gboolean vnc_client_request_update(VncClient *c, GError **error)
     return request_update(c, FALSE, error);
 }
 
+/* A RichCursor rectangle: pixels in our pixel format, then a bitmask. */
+static gboolean read_cursor(VncClient *c, guint hot_x, guint hot_y, guint w,
+                            guint h, GError **error)
+{
+    VncCursor *cur = &c->cursor;
+    gsize mask_bytes = (gsize)(w + 7) / 8 * h;
+    guint8 px[4];
+
+    if (w > VNC_CURSOR_MAX || h > VNC_CURSOR_MAX) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "a %ux%u cursor is larger than we take", w, h);
+        return FALSE;
+    }
+    for (guint i = 0; i < w * h; i++) {
+        if (!read_full(c, px, 4, error)) {
+            return FALSE;
+        }
+        cur->pixels[i] = (guint32)px[0] | (guint32)px[1] << 8 |
+                         (guint32)px[2] << 16 | (guint32)px[3] << 24;
+    }
+    if (!read_full(c, cur->mask, mask_bytes, error)) {
+        return FALSE;
+    }
+    cur->width = w;
+    cur->height = h;
+    cur->hot_x = hot_x;
+    cur->hot_y = hot_y;
+    c->cursors++;
+    return TRUE;
+}
+
 /*
  * Reads one server message. A resize answer to this client sets *answer
  * (>= 0: its status); *updated tells that a FramebufferUpdate ended.
@@ -284,6 +319,10 @@ static gboolean read_message(VncClient *c, gint *answer, gboolean *updated,
             encoding = (gint32)be32(buf + 8);
             if (encoding == ENCODING_RAW) {
                 if (!skip(c, (guint64)w * h * 4, error)) {
+                    return FALSE;
+                }
+            } else if (encoding == ENCODING_RICH_CURSOR) {
+                if (!read_cursor(c, x, y, w, h, error)) {
                     return FALSE;
                 }
             } else if (encoding == ENCODING_DESKTOP_SIZE) {
@@ -362,4 +401,25 @@ gboolean vnc_client_wait_size(VncClient *c, guint width, guint height,
         }
     }
     return TRUE;
+}
+
+gboolean vnc_client_wait_cursor(VncClient *c, guint count, gint64 deadline,
+                                GError **error)
+{
+    c->deadline = deadline;
+    while (c->cursors < count) {
+        gboolean updated = FALSE;
+        gint answer = -1;
+
+        if (!read_message(c, &answer, &updated, error)) {
+            g_prefix_error(error, "waiting for cursor shape %u: ", count);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+const VncCursor *vnc_client_cursor(const VncClient *c)
+{
+    return &c->cursor;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The part of an RFB (VNC) client that asks the server for a desktop size,
- * as a viewer window being resized does: security type None, ClientInit,
- * SetEncodings with DesktopSize and ExtendedDesktopSize, SetDesktopSize,
- * and reading the server's answers and size changes. Blocking I/O on a
+ * as a viewer window being resized does, and shows the pointer: security
+ * type None, ClientInit, SetEncodings with DesktopSize, ExtendedDesktopSize
+ * and RichCursor, SetDesktopSize, and reading the server's answers, size
+ * changes and cursor shapes. Blocking I/O on a
  * Unix socket, every read bounded by a deadline.
  */
 #ifndef PVGPU_TESTS_VNC_CLIENT_H
@@ -12,6 +13,20 @@
 #include <gio/gio.h>
 
 typedef struct VncClient VncClient;
+
+#define VNC_CURSOR_MAX 64
+
+/* The last RichCursor shape the server sent. */
+typedef struct {
+    guint width;
+    guint height;
+    guint hot_x;
+    guint hot_y;
+    guint32 pixels[VNC_CURSOR_MAX * VNC_CURSOR_MAX]; /* 0x00RRGGBB */
+    guint8 mask[VNC_CURSOR_MAX / 8 * VNC_CURSOR_MAX]; /* 1 bit per pixel,
+                                                         MSB first, rows
+                                                         padded to bytes */
+} VncCursor;
 
 /* Connects to the server's Unix socket and finishes the handshake. */
 VncClient *vnc_client_connect(const char *path, gint64 deadline,
@@ -44,5 +59,10 @@ gboolean vnc_client_wait_resize_answer(VncClient *c, guint *status,
  */
 gboolean vnc_client_wait_size(VncClient *c, guint width, guint height,
                               gint64 deadline, GError **error);
+
+/* Reads server messages until count cursor shapes have come in all. */
+gboolean vnc_client_wait_cursor(VncClient *c, guint count, gint64 deadline,
+                                GError **error);
+const VncCursor *vnc_client_cursor(const VncClient *c);
 
 #endif
