@@ -32,6 +32,10 @@ PACKAGES=(
     seabios ipxe-qemu qemu-system-data
     # libvirt daemon for end-to-end tests
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system
+    # libvirt 11.3's modular daemons, which the backport builds but does not
+    # ship: compiled from its source by scripts/fetch-libvirt-backports.sh
+    # (the backport's packages are unpacked there, not installed)
+    xsltproc libjson-c-dev libtirpc-dev
     # misc tools the tests use
     python3-minimal socat procps git
     # a SPICE client that captures the screen (the guest boot test)
