@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need on a fresh Debian 12
 # machine (as root), builds QEMU 7.2 and 10.0 with the pvgpu device (the
-# device and guest suites run on both), builds our code with
+# device and guest suites run on both), fetches libvirt 11.3 of
+# bookworm-backports without installing it (the e2e suite also runs under
+# its modular daemons, as e2e@libvirt11), builds our code with
 # AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer targets, and
 # runs every test suite. Usage: scripts/test.sh [meson test arguments...]
 set -euo pipefail
@@ -24,13 +26,16 @@ step "building QEMU 10.0 (bookworm-backports) with the pvgpu device"
 bash "$root/scripts/build-qemu.sh" 10.0
 qemu10=$cache/qemu-10.0-build/qemu-system-x86_64
 
+step "fetching libvirt 11.3 (bookworm-backports; unpacked under $cache, not installed)"
+libvirt11=$(bash "$root/scripts/fetch-libvirt-backports.sh" | tail -n 1)
+
 step "building PVGPU (clang, ASan+UBSan, libFuzzer)"
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$root" \
         -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dfuzz=true -Dqemu="$qemu" -Dqemu10="$qemu10"
+        -Dfuzz=true -Dqemu="$qemu" -Dqemu10="$qemu10" -Dlibvirt11="$libvirt11"
 else
-    meson configure "$build" -Dqemu="$qemu" -Dqemu10="$qemu10" >/dev/null
+    meson configure "$build" -Dqemu="$qemu" -Dqemu10="$qemu10" -Dlibvirt11="$libvirt11" >/dev/null
 fi
 ninja -C "$build"
 

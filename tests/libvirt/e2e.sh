@@ -4,7 +4,14 @@
 #
 #   e2e.sh --qemu=PATH --hook=PATH --backend=PATH --pvgpuctl=PATH
 #          --subreaper=PATH --schema-dir=DIR --env-script=PATH --template=PATH
-#          --build-guest=PATH --pngcmp=PATH
+#          --build-guest=PATH --pngcmp=PATH [--libvirt=DIR]
+#
+# --libvirt=DIR: the same cases under the modular daemons (virtqemud,
+# virtnetworkd, virtsecretd, virtlogd) of the libvirt tree that
+# scripts/fetch-libvirt-backports.sh unpacked (11.3 of bookworm-backports),
+# with its virsh, and its libvirt.so for pvgpuctl and virt-install too
+# (LD_LIBRARY_PATH), as on a host with that libvirt; the machine's libvirt
+# (Debian 12's 9.0) is not used.
 #
 # PVGPU_E2E_KEEP_LOGS=DIR keeps each case's log and the backend logs there.
 # PVGPU_E2E_CASES="name ..." runs only those cases (between the daemon's
@@ -13,7 +20,7 @@
 # Needs root. It re-runs itself in a private mount namespace with empty
 # tmpfs mounts over /etc/libvirt, /run/libvirt, /var/lib/libvirt,
 # /var/log/libvirt, /var/cache/libvirt, /run/pvgpu and /var/log/pvgpu, and
-# starts its own libvirtd there through scripts/libvirtd-env.sh with the
+# starts its own libvirt daemon there through scripts/libvirtd-env.sh with the
 # hook of the build tree: the machine's libvirt (daemon, sockets, domains,
 # configuration) is neither seen nor touched, and a running demo is no
 # concern. QEMU and the backend run as Debian's libvirt-qemu user (DAC).
@@ -27,7 +34,7 @@ uri=qemu:///system
 export LIBVIRT_DEFAULT_URI=$uri
 
 qemu="" hook="" backend="" pvgpuctl="" subreaper="" schema_dir="" env_script="" template=""
-build_guest="" pngcmp=""
+build_guest="" pngcmp="" libvirt=""
 checker=$(dirname "$0")/e2e-check.py
 vnc_capture=$(dirname "$0")/vnc-capture.py
 for arg in "$@"; do
@@ -42,6 +49,7 @@ for arg in "$@"; do
         --template=*) template=${arg#*=} ;;
         --build-guest=*) build_guest=${arg#*=} ;;
         --pngcmp=*) pngcmp=${arg#*=} ;;
+        --libvirt=*) libvirt=${arg#*=} ;;
         *) echo "Bail out! unknown argument $arg"; exit 1 ;;
     esac
 done
@@ -58,7 +66,24 @@ for need in qemu hook backend pvgpuctl subreaper env_script template build_guest
     fi
 done
 [ -d "$schema_dir" ] || { echo "Bail out! --schema-dir=$schema_dir: no such directory"; exit 1; }
-for tool in libvirtd virsh python3; do
+# The daemon under test: Debian 12's libvirtd, or the modular daemons of
+# the --libvirt tree, whose virsh and libvirt.so everything here uses.
+daemon=libvirtd
+default_network_xml=/usr/share/libvirt/networks/default.xml
+if [ -n "$libvirt" ]; then
+    [ -x "$libvirt/bin/virsh" ] && [ -x "$libvirt/root/usr/sbin/virtqemud" ] \
+        || { echo "Bail out! --libvirt=$libvirt: no bin/virsh or root/usr/sbin/virtqemud (run scripts/fetch-libvirt-backports.sh)"; exit 1; }
+    libvirt=$(cd "$libvirt" && pwd)
+    libvirt_lib=$(dirname "$(find "$libvirt/root/usr/lib" -maxdepth 2 -name libvirt.so.0 | head -n 1)")
+    export PATH="$libvirt/bin:$PATH"
+    export LD_LIBRARY_PATH="$libvirt_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    daemon=virtqemud
+    default_network_xml=$libvirt/root/usr/share/libvirt/networks/default.xml
+    [ "$(command -v virsh)" = "$libvirt/bin/virsh" ] || { echo "Bail out! virsh is not $libvirt/bin/virsh"; exit 1; }
+else
+    command -v libvirtd >/dev/null || { echo "Bail out! libvirtd not installed (run scripts/setup.sh)"; exit 1; }
+fi
+for tool in virsh python3; do
     command -v "$tool" >/dev/null || { echo "Bail out! $tool not installed (run scripts/setup.sh)"; exit 1; }
 done
 
@@ -141,6 +166,7 @@ libvirtd_env() {
         bash "$env_script" stop
     else
         local args=(--hook "$hook" --qemu "$qemu") assignment
+        [ -z "$libvirt" ] || args+=(--libvirt "$libvirt")
         for assignment in "${hook_env[@]}" "$@"; do
             args+=(--hook-env "$assignment")
         done
@@ -321,13 +347,27 @@ case_libvirtd_starts() {
     bash "$env_script" status || fail "libvirtd-env.sh status says not running"
     [ -x /etc/libvirt/hooks/qemu.d/pvgpu ] || fail "hook not installed"
     grep -qF "$hook" /etc/libvirt/hooks/qemu.d/pvgpu || fail "installed hook does not run $hook"
-    virsh_ list --all >/dev/null || fail "virsh cannot talk to libvirtd"
+    virsh_ list --all >/dev/null || fail "virsh cannot talk to $daemon"
+    echo "# $(virsh_ version --daemon | grep -i 'library\|daemon\|hypervisor' | tr -s ' ' | paste -sd ';' -)"
+    if [ -n "$libvirt" ]; then
+        # the tree's modular daemons, not a libvirtd; pvgpuctl on its libvirt.so
+        local status name version
+        status=$(bash "$env_script" status)
+        for name in virtlogd virtnetworkd virtsecretd virtqemud; do
+            grep -q "^$name running" <<<"$status" || fail "$name not running: $status"
+        done
+        ! grep -q '^libvirtd running' <<<"$status" || fail "a libvirtd runs: $status"
+        version=$(cut -d- -f1 "$libvirt/VERSION")
+        virsh_ version --daemon | grep -qxF "Running against daemon: $version" \
+            || fail "the daemon is not libvirt $version: $(virsh_ version --daemon)"
+        ldd "$pvgpuctl" | grep -qF "=> $libvirt_lib/libvirt.so.0" || fail "pvgpuctl does not use $libvirt_lib/libvirt.so.0"
+    fi
     # Idempotent: a second start keeps the same daemon.
     local before after
-    before=$(pgrep -x libvirtd) || fail "no libvirtd process"
+    before=$(pgrep -x "$daemon") || fail "no $daemon process"
     libvirtd_env start || fail "second libvirtd-env.sh start"
-    after=$(pgrep -x libvirtd)
-    [ "$before" = "$after" ] || fail "second start replaced libvirtd ($before -> $after)"
+    after=$(pgrep -x "$daemon")
+    [ "$before" = "$after" ] || fail "second start replaced $daemon ($before -> $after)"
 }
 
 case_plain_domain_untouched() {
@@ -461,7 +501,7 @@ virt_install_domain() {
 # libvirt-daemon-system defines it (in our network namespace)
 default_network_up() {
     if ! virsh_ net-info default >/dev/null 2>&1; then
-        virsh_ net-define /usr/share/libvirt/networks/default.xml >/dev/null \
+        virsh_ net-define "$default_network_xml" >/dev/null \
             || fail "virsh net-define Debian's default network"
     fi
     if [ "$(virsh_ net-info default | awk '/^Active:/ {print $2}')" != yes ]; then
@@ -852,8 +892,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-libvirtd_log=${PVGPU_LIBVIRTD_STATE:-/var/lib/pvgpu/libvirtd-env}/libvirtd.log
-log_size() { stat -c %s "$libvirtd_log" 2>/dev/null || echo 0; }
+# The daemons' logs (libvirtd-env.sh: <daemon>.log in its state dir).
+daemon_logs=()
+for daemon_name in libvirtd virtlogd virtnetworkd virtsecretd virtqemud; do
+    daemon_logs+=("$PVGPU_LIBVIRTD_STATE/$daemon_name.log")
+done
+log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 echo "1..${#cases[@]}"
 number=0
@@ -861,7 +905,8 @@ failed=0
 for name in "${cases[@]}"; do
     number=$((number + 1))
     log=$work/cases/$name.log
-    libvirtd_log_start=$(log_size)
+    declare -A log_start=()
+    for daemon_log in "${daemon_logs[@]}"; do log_start[$daemon_log]=$(log_size "$daemon_log"); done
     case_start=$SECONDS
     ( set -uo pipefail; "case_$name" ) > "$log" 2>&1
     rc=$?
@@ -873,12 +918,14 @@ for name in "${cases[@]}"; do
         failed=$((failed + 1))
         echo "not ok $number - ${name//_/ }"
         sed 's/^/# /' "$log"
-        if [ "$(log_size)" -gt "$libvirtd_log_start" ]; then
-            echo "# libvirtd's log during this case:"
-            tail -c +$((libvirtd_log_start + 1)) "$libvirtd_log" | tail -n 20 | sed 's/^/#   /'
-        fi
+        for daemon_log in "${daemon_logs[@]}"; do
+            if [ "$(log_size "$daemon_log")" -gt "${log_start[$daemon_log]}" ]; then
+                echo "# $(basename "$daemon_log" .log)'s log during this case:"
+                tail -c +$((log_start[$daemon_log] + 1)) "$daemon_log" | tail -n 20 | sed 's/^/#   /'
+            fi
+        done
         if [ "$name" = libvirtd_starts ]; then
-            echo "Bail out! no libvirtd to test with"
+            echo "Bail out! no $daemon to test with"
             exit 1
         fi
     fi
