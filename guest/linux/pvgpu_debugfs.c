@@ -50,6 +50,7 @@ static int pvgpu_counters_show(struct seq_file *m, void *unused)
 	pvgpu_show(m, "handshakes", &c->handshakes);
 	pvgpu_show(m, "recoveries", &c->recoveries);
 	pvgpu_show(m, "mode_offers", &c->mode_offers);
+	pvgpu_show(m, "cursor_updates", &c->cursor_updates);
 	pvgpu_show(m, "presents", &c->presents);
 	pvgpu_show(m, "upload_bytes", &c->uploads_bytes);
 	pvgpu_show(m, "ring_wraps", &c->ring_wraps);

@@ -43,6 +43,7 @@ struct pvgpu_counters {
 	atomic64_t handshakes;		/* READY seen with a new generation */
 	atomic64_t recoveries;		/* scanouts rebuilt after a handshake */
 	atomic64_t mode_offers;		/* preferred-mode changes re-probed */
+	atomic64_t cursor_updates;	/* SET_CURSOR sequences executed */
 	atomic64_t presents;
 	atomic64_t uploads_bytes;
 	atomic64_t ring_wraps;		/* producer crossed the ring end */
@@ -61,6 +62,24 @@ struct pvgpu_scanout {
 	u64 flush_fence;	/* 0 when none is outstanding */
 	u32 flush_gen;
 };
+
+/* The pointer (pvgpu_cursor.c); under display_lock. */
+struct pvgpu_cursor {
+	bool visible;
+	bool in_backend;	/* its resource exists in the current backend */
+	s32 x;			/* top left on the CRTC */
+	s32 y;
+	u32 hot_x;
+	u32 hot_y;
+	u32 width;		/* 0 before the first image */
+	u32 height;
+	u32 resource_id;
+};
+
+/* Heap bytes at the end kept for the cursor's staging area. */
+#define PVGPU_CURSOR_AREA \
+	((u64)PVGPU_CURSOR_MAX_SIZE * PVGPU_CURSOR_MAX_SIZE * \
+	 PVGPU_FORMAT_BYTES_PER_PIXEL)
 
 struct pvgpu_device {
 	struct drm_device drm;
@@ -99,6 +118,9 @@ struct pvgpu_device {
 	u32 next_resource_id;
 	struct drm_connector connector;
 	struct drm_simple_display_pipe pipe;
+	struct drm_plane cursor_plane;
+	struct pvgpu_cursor cursor;
+	bool cursor_supported;		/* the backend has SET_CURSOR */
 	u32 display_serial_seen;	/* ctrl->display_serial, DISPLAY irq */
 	struct work_struct mode_work;	/* re-probes after a new offer */
 
@@ -159,6 +181,8 @@ int pvgpu_submit_and_wait(struct pvgpu_device *pd,
 int pvgpu_kms_init(struct pvgpu_device *pd);
 void pvgpu_kms_recover(struct pvgpu_device *pd);
 void pvgpu_kms_check_mode_offer(struct pvgpu_device *pd);
+int pvgpu_cursor_init(struct pvgpu_device *pd);
+void pvgpu_cursor_recover(struct pvgpu_device *pd);
 void pvgpu_mode_work(struct work_struct *work);
 
 /* pvgpu_garbage.c, pvgpu_wrap.c: exercises behind debugfs knobs */

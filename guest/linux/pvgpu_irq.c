@@ -148,6 +148,7 @@ void pvgpu_device_work(struct work_struct *work)
 		return;
 	}
 
+	WRITE_ONCE(pd->cursor_supported, features & PVGPU_FEATURE_CURSOR);
 	atomic_set(&pd->last_error_count, READ_ONCE(pd->ctrl->error_count));
 	WRITE_ONCE(pd->live_gen, gen);
 	atomic64_inc(&pd->counters.handshakes);

@@ -50,7 +50,7 @@ static u32 pvgpu_format_of(const struct drm_framebuffer *fb)
 static bool pvgpu_fits_heap(struct pvgpu_device *pd, u32 width, u32 height)
 {
 	return (u64)width * height * PVGPU_FORMAT_BYTES_PER_PIXEL <=
-	       pd->layout.heap_size - PVGPU_STAGING_OFFSET;
+	       pd->layout.heap_size - PVGPU_STAGING_OFFSET - PVGPU_CURSOR_AREA;
 }
 
 /* The backend's preferred mode, or 1024x768 when it offers none usable. */
@@ -386,6 +386,7 @@ void pvgpu_kms_recover(struct pvgpu_device *pd)
 		drm_info(&pd->drm, "scanout %ux%u restored in the backend\n",
 			 pd->scanout.width, pd->scanout.height);
 	}
+	pvgpu_cursor_recover(pd);
 	/* the new backend may prefer another mode */
 	if (pd->drm.registered)
 		drm_kms_helper_hotplug_event(&pd->drm);
@@ -406,6 +407,9 @@ int pvgpu_kms_init(struct pvgpu_device *pd)
 	drm->mode_config.preferred_depth = 24;
 	drm->mode_config.funcs = &pvgpu_mode_config_funcs;
 
+	ret = pvgpu_cursor_init(pd);
+	if (ret)
+		return ret;
 	drm_connector_helper_add(&pd->connector, &pvgpu_connector_helper_funcs);
 	ret = drm_connector_init(drm, &pd->connector, &pvgpu_connector_funcs,
 				 DRM_MODE_CONNECTOR_VIRTUAL);
@@ -419,6 +423,11 @@ int pvgpu_kms_init(struct pvgpu_device *pd)
 	if (ret)
 		return ret;
 	drm_plane_enable_fb_damage_clips(&pd->pipe.plane);
+	/* the simple pipe has no cursor plane of its own; the legacy cursor
+	 * ioctls find ours here */
+	pd->pipe.crtc.cursor = &pd->cursor_plane;
+	drm->mode_config.cursor_width = PVGPU_CURSOR_MAX_SIZE;
+	drm->mode_config.cursor_height = PVGPU_CURSOR_MAX_SIZE;
 	drm_mode_config_reset(drm);
 	return 0;
 }

@@ -11,7 +11,8 @@
 #   the guest follows (fbcon, the backend's scanout, QEMU's framebuffer and
 #   drmtest's preferred mode become 800x600); drmtest's pattern is in a
 #   screenshot pixel for pixel, and so are QMP screendump and a SPICE
-#   client's capture (spicy-screenshot); the backend is SIGKILLed: the guest sees DEVICE_LOST, a frame
+#   client's capture (spicy-screenshot); drmtest's cursor is a VNC
+#   viewer's pointer shape; the backend is SIGKILLed: the guest sees DEVICE_LOST, a frame
 #   drawn meanwhile fails fast instead of waiting, and once the backend is
 #   restarted on the same socket that frame appears without a redraw, and
 #   a new one after it; garbage commands are counted by the backend, which
@@ -28,6 +29,7 @@
 #   PVGPU_SOURCE_ROOT  repository root      PVGPU_QEMU     qemu-system-x86_64
 #   PVGPU_BACKEND      pvgpu-backend        PVGPU_PNGCMP   pngcmp
 #   PVGPU_VNC_RESIZE   vnc-resize (tests/guest/vnc-resize.c)
+#   PVGPU_VNC_CURSOR   vnc-cursor (tests/guest/vnc-cursor.c)
 #   PVGPU_CACHE        kernel cache (default /var/cache/pvgpu)
 #   PVGPU_KEEP_WORKDIR=1 keeps the work directory (logs, screenshots)
 set -uo pipefail
@@ -42,6 +44,7 @@ qemu=${PVGPU_QEMU:-}
 backend=${PVGPU_BACKEND:-}
 pngcmp=${PVGPU_PNGCMP:-}
 vncresize=${PVGPU_VNC_RESIZE:-}
+vnccursor=${PVGPU_VNC_CURSOR:-}
 
 BOOT_TIMEOUT=180     # seconds from QEMU start to the driver's first report
 STEP_TIMEOUT=60      # any later step of the guest
@@ -67,6 +70,7 @@ done
 [ -n "$backend" ] && [ -x "$backend" ] || skip_all "pvgpu-backend is not built"
 [ -n "$pngcmp" ] && [ -x "$pngcmp" ] || skip_all "pngcmp is not built"
 [ -n "$vncresize" ] && [ -x "$vncresize" ] || skip_all "vnc-resize is not built"
+[ -n "$vnccursor" ] && [ -x "$vnccursor" ] || skip_all "vnc-cursor is not built"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvgpu-guest.XXXXXX")
 serial=$work/serial.log
@@ -324,6 +328,14 @@ if [ "$mode" = full ]; then
     fi
     check "a SPICE client's capture shows the screenshot pixel for pixel ($verdict)" \
         test $st -eq 0
+
+    # the pointer: drmtest's cursor (legacy cursor ioctl) is what a VNC
+    # viewer gets as the cursor shape
+    send "cursor 4 200 100"
+    answer=$(await "cursor ") || bail "drmtest did not answer the cursor step"
+    check "drmtest sets a 64x64 cursor ($answer)" test "$answer" = "cursor ok"
+    viewer=$("$vnccursor" "$work/vnc.sock" 4 "$SCREEN_TIMEOUT" 2>&1); st=$?
+    check "a VNC viewer shows the guest's pointer ($viewer)" test $st -eq 0
 fi
 
 if [ "$mode" = full ]; then

@@ -217,6 +217,49 @@ static void release(struct display *d)
     close(d->fd);
 }
 
+/* The pointer: a 64x64 ARGB dumb buffer with pattern seed (transparent on
+ * the diagonal) through the legacy cursor ioctl, hotspot (3, 5), its top
+ * left at (x, y). Prints "@@cursor ok" or "@@cursor fail REASON". */
+static void set_cursor(struct display *d, uint32_t seed, int32_t x, int32_t y)
+{
+    struct drm_mode_create_dumb create = { .width = 64, .height = 64,
+                                           .bpp = 32 };
+    struct drm_mode_map_dumb map = { 0 };
+    struct drm_mode_cursor2 cur = {
+        .flags = DRM_MODE_CURSOR_BO | DRM_MODE_CURSOR_MOVE,
+        .crtc_id = d->crtc_id, .x = x, .y = y, .width = 64, .height = 64,
+        .hot_x = 3, .hot_y = 5,
+    };
+    uint8_t *p;
+
+    if (xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
+        printf("@@cursor fail CREATE_DUMB %s\n", strerror(errno));
+        return;
+    }
+    map.handle = create.handle;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0 ||
+        (p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  d->fd, map.offset)) == MAP_FAILED) {
+        printf("@@cursor fail map %s\n", strerror(errno));
+        return;
+    }
+    for (uint32_t row = 0; row < 64; row++) {
+        uint32_t *px = (uint32_t *)(void *)(p + (size_t)row * create.pitch);
+
+        for (uint32_t col = 0; col < 64; col++) {
+            px[col] = (col == row ? 0u : 0xff000000u) |
+                      pattern_rgb(col, row, seed);
+        }
+    }
+    munmap(p, create.size);
+    cur.handle = create.handle;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_CURSOR2, &cur) < 0) {
+        printf("@@cursor fail CURSOR2 %s\n", strerror(errno));
+        return;
+    }
+    printf("@@cursor ok\n");
+}
+
 /* The knobs run their exercise inside write() and fail it on a problem. */
 static void write_knob(const char *tag, const char *path, const char *value)
 {
@@ -270,12 +313,15 @@ int main(int argc, char **argv)
 
     while (fgets(line, sizeof(line), stdin) != NULL) {
         unsigned int seed;
+        int x, y;
         char path[200], value[32], tag[32];
 
         if (sscanf(line, "draw %u", &seed) == 1) {
             draw(&d, seed);
             mark_dirty(&d);
             printf("@@drawn %u\n", seed);
+        } else if (sscanf(line, "cursor %u %d %d", &seed, &x, &y) == 3) {
+            set_cursor(&d, seed, x, y);
         } else if (sscanf(line, "knob %31s %199s %31s", tag, path,
                           value) == 3) {
             write_knob(tag, path, value);
