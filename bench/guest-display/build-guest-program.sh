@@ -16,4 +16,4 @@ uapi=$(echo "$kroot"/usr/src/linux-headers-*-common/include/uapi)
     exit 1
 }
 exec gcc -static -O2 -Wall -Wextra -Werror -D__user= -idirafter "$uapi" \
-    -o "$2" "$1"
+    -I"$src/tests/guest" -o "$2" "$1"

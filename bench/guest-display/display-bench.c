@@ -59,10 +59,8 @@
 #include <drm/drm_mode.h>
 #include <drm/virtgpu_drm.h>
 
-#define FOURCC(a, b, c, d) \
-    ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | \
-     ((uint32_t)(d) << 24))
-#define FORMAT_XRGB8888 FOURCC('X', 'R', '2', '4')
+#include "dumb-buffer.h"
+
 #define VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM 2
 #define PIPE_TEXTURE_2D 2
 #define MAX_CARDS 8
@@ -108,16 +106,6 @@ static void fail_msg(const char *what, const char *why)
     exit(1);
 }
 
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-    int ret;
-
-    do {
-        ret = ioctl(fd, request, arg);
-    } while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-    return ret;
-}
-
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -144,7 +132,7 @@ static void open_card(struct card *c, const char *name)
         if (fd < 0) {
             continue;
         }
-        if (xioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
+        if (dumb_ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
             strcmp(driver, name) == 0) {
             c->fd = fd;
             c->driver = name;
@@ -165,7 +153,7 @@ static void pick_output(struct card *c, unsigned width, unsigned height)
     uint32_t i;
     int found = 0;
 
-    if (xioctl(c->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
         fail("GETRESOURCES");
     }
     if (res.count_crtcs == 0 || res.count_connectors == 0 ||
@@ -175,14 +163,14 @@ static void pick_output(struct card *c, unsigned width, unsigned height)
     res.crtc_id_ptr = (uintptr_t)crtcs;
     res.connector_id_ptr = (uintptr_t)connectors;
     res.count_fbs = res.count_encoders = 0;
-    if (xioctl(c->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
         fail("GETRESOURCES (ids)");
     }
     c->crtc_id = crtcs[0];
     c->connector_id = connectors[0];
 
     conn.connector_id = c->connector_id;
-    if (xioctl(c->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
         fail("GETCONNECTOR");
     }
     if (conn.count_modes == 0) {
@@ -194,7 +182,7 @@ static void pick_output(struct card *c, unsigned width, unsigned height)
     }
     conn.modes_ptr = (uintptr_t)modes;
     conn.count_props = conn.count_encoders = 0;
-    if (xioctl(c->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
         fail("GETCONNECTOR (modes)");
     }
     /* the preferred mode of that size, else the first one */
@@ -215,42 +203,18 @@ static void pick_output(struct card *c, unsigned width, unsigned height)
 
 static void create_buffer(struct card *c)
 {
-    struct drm_mode_create_dumb create = {
-        .width = c->mode.hdisplay,
-        .height = c->mode.vdisplay,
-        .bpp = 32,
-    };
-    struct drm_mode_fb_cmd2 fb = { 0 };
-    struct drm_mode_map_dumb map = { 0 };
-    void *p;
+    struct dumb_buffer b;
+    const char *what;
 
-    if (xioctl(c->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
-        fail("CREATE_DUMB");
+    if (dumb_buffer_create(c->fd, c->mode.hdisplay, c->mode.vdisplay, &b,
+                           &what) < 0) {
+        fail(what);
     }
-    c->handle = create.handle;
-    c->pitch = create.pitch;
-    c->size = create.size;
-
-    fb.width = c->mode.hdisplay;
-    fb.height = c->mode.vdisplay;
-    fb.pixel_format = FORMAT_XRGB8888;
-    fb.handles[0] = c->handle;
-    fb.pitches[0] = c->pitch;
-    if (xioctl(c->fd, DRM_IOCTL_MODE_ADDFB2, &fb) < 0) {
-        fail("ADDFB2");
-    }
-    c->fb_id = fb.fb_id;
-
-    map.handle = c->handle;
-    if (xioctl(c->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0) {
-        fail("MAP_DUMB");
-    }
-    p = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
-             map.offset);
-    if (p == MAP_FAILED) {
-        fail("mmap");
-    }
-    c->pixels = p;
+    c->handle = b.handle;
+    c->pitch = b.pitch;
+    c->size = b.size;
+    c->fb_id = b.fb_id;
+    c->pixels = b.pixels;
 }
 
 static void set_mode(struct card *c)
@@ -264,7 +228,7 @@ static void set_mode(struct card *c)
         .mode_valid = 1,
     };
 
-    if (xioctl(c->fd, DRM_IOCTL_MODE_SETCRTC, &crtc) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_SETCRTC, &crtc) < 0) {
         fail("SETCRTC");
     }
 }
@@ -294,7 +258,7 @@ static void dirty(struct card *c, const struct drm_clip_rect *r)
         .clips_ptr = (uintptr_t)&clip,
     };
 
-    if (xioctl(c->fd, DRM_IOCTL_MODE_DIRTYFB, &cmd) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_DIRTYFB, &cmd) < 0) {
         fail("DIRTYFB");
     }
 }
@@ -320,15 +284,15 @@ static void sync_card(struct card *c)
         dirty(c, &one);
         return;
     }
-    if (xioctl(c->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &rc) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &rc) < 0) {
         fail("VIRTGPU_RESOURCE_CREATE (sync)");
     }
     wait.handle = rc.bo_handle;
-    if (xioctl(c->fd, DRM_IOCTL_VIRTGPU_WAIT, &wait) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_VIRTGPU_WAIT, &wait) < 0) {
         fail("VIRTGPU_WAIT (sync)");
     }
     close_bo.handle = rc.bo_handle;
-    if (xioctl(c->fd, DRM_IOCTL_GEM_CLOSE, &close_bo) < 0) {
+    if (dumb_ioctl(c->fd, DRM_IOCTL_GEM_CLOSE, &close_bo) < 0) {
         fail("GEM_CLOSE (sync)");
     }
 }

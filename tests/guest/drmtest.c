@@ -25,12 +25,8 @@
 #include <drm/drm.h>
 #include <drm/drm_mode.h>
 
+#include "dumb-buffer.h"
 #include "pattern.h"
-
-#define FOURCC(a, b, c, d) \
-    ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | \
-     ((uint32_t)(d) << 24))
-#define FORMAT_XRGB8888 FOURCC('X', 'R', '2', '4')
 
 struct display {
     int fd;
@@ -51,16 +47,6 @@ static void fail(const char *what)
     exit(1);
 }
 
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-    int ret;
-
-    do {
-        ret = ioctl(fd, request, arg);
-    } while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-    return ret;
-}
-
 static void pick_output(struct display *d)
 {
     struct drm_mode_card_res res = { 0 };
@@ -69,7 +55,7 @@ static void pick_output(struct display *d)
     struct drm_mode_modeinfo *modes;
     uint32_t i;
 
-    if (xioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
         fail("GETRESOURCES");
     }
     if (res.count_crtcs == 0 || res.count_connectors == 0 ||
@@ -80,7 +66,7 @@ static void pick_output(struct display *d)
     res.crtc_id_ptr = (uintptr_t)crtcs;
     res.connector_id_ptr = (uintptr_t)connectors;
     res.count_fbs = res.count_encoders = 0;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) < 0) {
         fail("GETRESOURCES (ids)");
     }
     d->crtc_id = crtcs[0];
@@ -88,7 +74,7 @@ static void pick_output(struct display *d)
 
     /* the first call probes the connector and counts its modes */
     conn.connector_id = d->connector_id;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
         fail("GETCONNECTOR");
     }
     if (conn.count_modes == 0) {
@@ -101,7 +87,7 @@ static void pick_output(struct display *d)
     }
     conn.modes_ptr = (uintptr_t)modes;
     conn.count_props = conn.count_encoders = 0;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn) < 0) {
         fail("GETCONNECTOR (modes)");
     }
     d->mode = modes[0];
@@ -116,42 +102,18 @@ static void pick_output(struct display *d)
 
 static void create_buffer(struct display *d)
 {
-    struct drm_mode_create_dumb create = {
-        .width = d->mode.hdisplay,
-        .height = d->mode.vdisplay,
-        .bpp = 32,
-    };
-    struct drm_mode_fb_cmd2 fb = { 0 };
-    struct drm_mode_map_dumb map = { 0 };
-    void *p;
+    struct dumb_buffer b;
+    const char *what;
 
-    if (xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
-        fail("CREATE_DUMB");
+    if (dumb_buffer_create(d->fd, d->mode.hdisplay, d->mode.vdisplay, &b,
+                           &what) < 0) {
+        fail(what);
     }
-    d->handle = create.handle;
-    d->pitch = create.pitch;
-    d->size = create.size;
-
-    fb.width = d->mode.hdisplay;
-    fb.height = d->mode.vdisplay;
-    fb.pixel_format = FORMAT_XRGB8888;
-    fb.handles[0] = d->handle;
-    fb.pitches[0] = d->pitch;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_ADDFB2, &fb) < 0) {
-        fail("ADDFB2");
-    }
-    d->fb_id = fb.fb_id;
-
-    map.handle = d->handle;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0) {
-        fail("MAP_DUMB");
-    }
-    p = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
-             map.offset);
-    if (p == MAP_FAILED) {
-        fail("mmap");
-    }
-    d->pixels = p;
+    d->handle = b.handle;
+    d->pitch = b.pitch;
+    d->size = b.size;
+    d->fb_id = b.fb_id;
+    d->pixels = b.pixels;
 }
 
 static void draw(struct display *d, uint32_t seed)
@@ -178,7 +140,7 @@ static void set_mode(struct display *d)
         .mode_valid = 1,
     };
 
-    if (xioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &crtc) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &crtc) < 0) {
         fail("SETCRTC");
     }
 }
@@ -197,7 +159,7 @@ static void mark_dirty(struct display *d)
         .clips_ptr = (uintptr_t)clips,
     };
 
-    if (xioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
         fail("DIRTYFB");
     }
 }
@@ -208,10 +170,10 @@ static void release(struct display *d)
     uint32_t fb_id = d->fb_id;
 
     munmap(d->pixels, d->size);
-    if (xioctl(d->fd, DRM_IOCTL_MODE_RMFB, &fb_id) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_RMFB, &fb_id) < 0) {
         fail("RMFB");
     }
-    if (xioctl(d->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy) < 0) {
         fail("DESTROY_DUMB");
     }
     close(d->fd);
@@ -232,12 +194,12 @@ static void set_cursor(struct display *d, uint32_t seed, int32_t x, int32_t y)
     };
     uint8_t *p;
 
-    if (xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0) {
         printf("@@cursor fail CREATE_DUMB %s\n", strerror(errno));
         return;
     }
     map.handle = create.handle;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0 ||
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0 ||
         (p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED,
                   d->fd, map.offset)) == MAP_FAILED) {
         printf("@@cursor fail map %s\n", strerror(errno));
@@ -253,7 +215,7 @@ static void set_cursor(struct display *d, uint32_t seed, int32_t x, int32_t y)
     }
     munmap(p, create.size);
     cur.handle = create.handle;
-    if (xioctl(d->fd, DRM_IOCTL_MODE_CURSOR2, &cur) < 0) {
+    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_CURSOR2, &cur) < 0) {
         printf("@@cursor fail CURSOR2 %s\n", strerror(errno));
         return;
     }
