@@ -27,9 +27,9 @@
 #              with that square only
 #     Frames per second are measured in the guest, over the measured frames
 #     and a final synchronization: a frame counts once the host has
-#     executed it. pvgpu's DIRTYFB copies the damage into BAR2, submits
-#     UPLOAD, PRESENT, FENCE and returns; the next DIRTYFB waits for that
-#     fence first, so its phase ends with one more DIRTYFB of one pixel;
+#     executed it. pvgpu's dumb buffers live in BAR2; its DIRTYFB submits
+#     UPLOAD, PRESENT, FENCE and returns, the next DIRTYFB waiting for that
+#     fence first, so its phase ends with four more 1-pixel DIRTYFBs;
 #     virtio-gpu's queues TRANSFER_TO_HOST_2D and
 #     RESOURCE_FLUSH without a fence and returns, so its phase ends with a
 #     fenced virtio-gpu command queued behind them (RESOURCE_CREATE of a

@@ -32,11 +32,13 @@
  * "@@error WHAT: REASON" and exits 1.
  *
  * Synchronization: a frame counts only once the host has it. pvgpu's
- * DIRTYFB copies the damage into BAR2's staging area, submits UPLOAD,
- * PRESENT and a FENCE and returns; the next DIRTYFB waits for that fence
- * before it writes the staging area again. So for pvgpu the
- * synchronization is one more DIRTYFB of one pixel: it returns once every
- * earlier update has been executed. virtio-gpu's is not synchronous either: the commit queues TRANSFER_TO_HOST_2D
+ * dumb buffers live in BAR2's heap; its DIRTYFB submits UPLOAD (from the
+ * buffer itself), PRESENT and a FENCE and returns; a DIRTYFB first waits
+ * for the fence of the one PVGPU_FLUSH_DEPTH (1) before it. So for pvgpu
+ * the synchronization is four more DIRTYFBs of one pixel (more than the
+ * depth): they return once every earlier update has been executed.
+ * virtio-gpu's is not synchronous either: the commit queues
+ * TRANSFER_TO_HOST_2D
  * and RESOURCE_FLUSH without a fence (a primary plane on a non-blob dumb
  * buffer gets none) and returns. So for virtio_gpu the synchronization is
  * a fenced command queued behind them: RESOURCE_CREATE of a 1x1 resource
@@ -278,10 +280,14 @@ static void sync_card(struct card *c)
     struct drm_gem_close close_bo = { 0 };
 
     if (strcmp(c->driver, "virtio_gpu") != 0) {
-        /* pvgpu: the next DIRTYFB waits for the last one's fence */
+        /* pvgpu: a DIRTYFB waits for the one PVGPU_FLUSH_DEPTH (1, in
+         * guest/linux/pvgpu_drv.h) before it; more than that many make
+         * sure every earlier one was executed */
         struct drm_clip_rect one = { 0, 0, 1, 1 };
 
-        dirty(c, &one);
+        for (int i = 0; i < 4; i++) {
+            dirty(c, &one);
+        }
         return;
     }
     if (dumb_ioctl(c->fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &rc) < 0) {

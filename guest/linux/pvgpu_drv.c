@@ -14,7 +14,9 @@
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_fb_helper.h>
-#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
 #include <drm/drm_print.h>
 
 #include "pvgpu_drv.h"
@@ -34,7 +36,7 @@ DEFINE_DRM_GEM_FOPS(pvgpu_fops);
 static const struct drm_driver pvgpu_drm_driver = {
 	.driver_features = DRIVER_MODESET | DRIVER_GEM | DRIVER_ATOMIC,
 	.fops = &pvgpu_fops,
-	DRM_GEM_SHMEM_DRIVER_OPS,
+	.dumb_create = pvgpu_dumb_create,
 	.name = PVGPU_DRIVER_NAME,
 	.desc = "PVGPU paravirtualized GPU",
 	.date = "20250101",

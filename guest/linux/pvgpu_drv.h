@@ -14,6 +14,8 @@
 
 #include <drm/drm_connector.h>
 #include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_mm.h>
 #include <drm/drm_simple_kms_helper.h>
 
 #include "pvgpu_abi.h"
@@ -51,6 +53,9 @@ struct pvgpu_counters {
 };
 
 /* What the guest shows on scanout 0; it outlives backend restarts. */
+/* Flushes of the scanout in flight at most (pvgpu_kms.c). */
+#define PVGPU_FLUSH_DEPTH 1
+
 struct pvgpu_scanout {
 	bool enabled;		/* the CRTC is on */
 	bool in_backend;	/* resource exists in the current backend */
@@ -58,10 +63,23 @@ struct pvgpu_scanout {
 	u32 height;
 	u32 format;		/* enum pvgpu_format */
 	u32 resource_id;	/* 0 when none */
-	/* the last flush, still reading the staging area until its fence */
-	u64 flush_fence;	/* 0 when none is outstanding */
-	u32 flush_gen;
+	/* what the backend uploads from: the framebuffer itself */
+	u64 src_offset;		/* heap-relative, first visible pixel */
+	u32 src_stride;
+	/* the last flushes, which did not wait for their fences; slot
+	 * flush_next % PVGPU_FLUSH_DEPTH is the oldest */
+	u64 flush_fence[PVGPU_FLUSH_DEPTH];	/* 0: none outstanding */
+	u32 flush_gen[PVGPU_FLUSH_DEPTH];
+	unsigned int flush_next;
 };
+
+/* A dumb buffer: a range of the heap (pvgpu_bo.c). */
+struct pvgpu_bo {
+	struct drm_gem_object base;
+	struct drm_mm_node node;	/* heap-relative */
+};
+
+#define to_pvgpu_bo(obj) container_of(obj, struct pvgpu_bo, base)
 
 /* The pointer (pvgpu_cursor.c); under display_lock. */
 struct pvgpu_cursor {
@@ -118,6 +136,8 @@ struct pvgpu_device {
 	u32 next_resource_id;
 	struct drm_connector connector;
 	struct drm_simple_display_pipe pipe;
+	struct mutex heap_lock;		/* heap_mm */
+	struct drm_mm heap_mm;		/* dumb buffers in the heap */
 	struct drm_plane cursor_plane;
 	struct pvgpu_cursor cursor;
 	bool cursor_supported;		/* the backend has SET_CURSOR */
@@ -182,6 +202,10 @@ int pvgpu_kms_init(struct pvgpu_device *pd);
 void pvgpu_kms_recover(struct pvgpu_device *pd);
 void pvgpu_kms_check_mode_offer(struct pvgpu_device *pd);
 int pvgpu_cursor_init(struct pvgpu_device *pd);
+int pvgpu_heap_init(struct pvgpu_device *pd);
+int pvgpu_dumb_create(struct drm_file *file, struct drm_device *dev,
+		      struct drm_mode_create_dumb *args);
+s64 pvgpu_fb_heap_offset(const struct drm_framebuffer *fb);
 void pvgpu_cursor_recover(struct pvgpu_device *pd);
 void pvgpu_mode_work(struct work_struct *work);
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * KMS: one virtual connector and a simple display pipe over GEM shmem
- * buffers. The plane's visible part is mirrored into a staging area at the
- * start of the heap (stride width * 4); damage is copied there, uploaded
- * into a backend resource and presented. The staging area survives a
- * backend restart, so the scanout is rebuilt from it without the guest
- * redrawing anything.
+ * KMS: one virtual connector and a simple display pipe over dumb buffers
+ * that live in BAR2's heap (pvgpu_bo.c). Damage is uploaded from the
+ * framebuffer itself into a backend resource and presented; the guest
+ * copies nothing. The framebuffer survives a backend restart, so the
+ * scanout is rebuilt from it without the guest redrawing anything.
  */
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_damage_helper.h>
@@ -20,7 +19,6 @@
 
 #include "pvgpu_drv.h"
 
-#define PVGPU_STAGING_OFFSET 0ull	/* heap-relative */
 #define PVGPU_EXTRA_MODES_WIDTH 1920
 #define PVGPU_EXTRA_MODES_HEIGHT 1200
 
@@ -50,7 +48,7 @@ static u32 pvgpu_format_of(const struct drm_framebuffer *fb)
 static bool pvgpu_fits_heap(struct pvgpu_device *pd, u32 width, u32 height)
 {
 	return (u64)width * height * PVGPU_FORMAT_BYTES_PER_PIXEL <=
-	       pd->layout.heap_size - PVGPU_STAGING_OFFSET - PVGPU_CURSOR_AREA;
+	       pd->layout.heap_size - PVGPU_CURSOR_AREA;
 }
 
 /* The backend's preferred mode, or 1024x768 when it offers none usable. */
@@ -102,47 +100,22 @@ static const struct drm_connector_funcs pvgpu_connector_funcs = {
 };
 
 /*
- * Waits until the backend has read the staging area for the last flush,
- * which did not wait itself. A backend that went away or timed out has
- * nothing left to read. Caller holds display_lock.
+ * Where the backend reads the plane's visible part: the framebuffer in the
+ * heap. False for a framebuffer that is not in the heap (imported), which
+ * cannot be shown. Caller holds display_lock.
  */
-static void pvgpu_staging_wait(struct pvgpu_device *pd)
+static bool pvgpu_scanout_source(struct pvgpu_device *pd,
+				 const struct drm_plane_state *state)
 {
-	struct pvgpu_scanout *s = &pd->scanout;
+	s64 base = pvgpu_fb_heap_offset(state->fb);
 
-	lockdep_assert_held(&pd->display_lock);
-	if (s->flush_fence)
-		pvgpu_fence_wait(pd, s->flush_fence, s->flush_gen);
-	s->flush_fence = 0;
-}
-
-/* Copies clip (framebuffer coordinates) into the staging mirror. */
-static void pvgpu_staging_copy(struct pvgpu_device *pd,
-			       const struct drm_plane_state *state,
-			       const struct iosys_map *src,
-			       const struct drm_rect *clip)
-{
-	const struct drm_framebuffer *fb = state->fb;
-	u32 src_x = state->src.x1 >> 16;
-	u32 src_y = state->src.y1 >> 16;
-	u32 stride = pd->scanout.width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-	size_t len = drm_rect_width(clip) * PVGPU_FORMAT_BYTES_PER_PIXEL;
-	u8 *to = pd->heap + PVGPU_STAGING_OFFSET +
-		 (size_t)(clip->y1 - src_y) * stride +
-		 (size_t)(clip->x1 - src_x) * PVGPU_FORMAT_BYTES_PER_PIXEL;
-	size_t from = (size_t)clip->y1 * fb->pitches[0] +
-		      (size_t)clip->x1 * PVGPU_FORMAT_BYTES_PER_PIXEL;
-	int y;
-
-	pvgpu_staging_wait(pd);
-	for (y = clip->y1; y < clip->y2; y++) {
-		if (src->is_iomem)
-			memcpy_fromio(to, src->vaddr_iomem + from, len);
-		else
-			memcpy(to, src->vaddr + from, len);
-		to += stride;
-		from += fb->pitches[0];
-	}
+	if (base < 0)
+		return false;
+	pd->scanout.src_stride = state->fb->pitches[0];
+	pd->scanout.src_offset = base +
+		(u64)(state->src.y1 >> 16) * state->fb->pitches[0] +
+		(u64)(state->src.x1 >> 16) * PVGPU_FORMAT_BYTES_PER_PIXEL;
+	return true;
 }
 
 struct pvgpu_flush_args {
@@ -156,8 +129,8 @@ static int pvgpu_emit_flush(struct pvgpu_device *pd, void *arg)
 	struct pvgpu_flush_args *a = arg;
 	struct pvgpu_scanout *s = &pd->scanout;
 	struct pvgpu_rect full = { 0, 0, s->width, s->height };
-	u32 stride = s->width * PVGPU_FORMAT_BYTES_PER_PIXEL;
-	u64 offset = PVGPU_STAGING_OFFSET + (u64)a->rect.y * stride +
+	u32 stride = s->src_stride;
+	u64 offset = s->src_offset + (u64)a->rect.y * stride +
 		     (u64)a->rect.x * PVGPU_FORMAT_BYTES_PER_PIXEL;
 	int ret = 0;
 
@@ -177,7 +150,7 @@ static int pvgpu_emit_flush(struct pvgpu_device *pd, void *arg)
 }
 
 /*
- * Creates the scanout's resource in the backend from the staging mirror,
+ * Creates the scanout's resource in the backend from the framebuffer,
  * replacing the previous one. Caller holds display_lock.
  */
 static int pvgpu_scanout_build(struct pvgpu_device *pd)
@@ -207,25 +180,32 @@ static int pvgpu_scanout_build(struct pvgpu_device *pd)
 
 /*
  * Uploads and presents rect without waiting, so that the guest draws the
- * next frame while the backend shows this one (as virtio-gpu's queue
- * does); the next staging copy waits for it instead.
+ * next frames while the backend shows this one (as virtio-gpu's queue
+ * does). PVGPU_FLUSH_DEPTH flushes are in flight at most: a flush first
+ * waits for the one that many before it, which keeps a fast client from
+ * running ahead of the backend; after PVGPU_FLUSH_DEPTH more flushes every
+ * earlier frame has been shown.
  */
 static void pvgpu_scanout_flush(struct pvgpu_device *pd,
 				const struct pvgpu_rect *rect)
 {
 	struct pvgpu_scanout *s = &pd->scanout;
 	struct pvgpu_flush_args args = { .rect = *rect };
+	unsigned int slot = s->flush_next++ % PVGPU_FLUSH_DEPTH;
 	int ret;
 
 	lockdep_assert_held(&pd->display_lock);
+	if (s->flush_fence[slot])
+		pvgpu_fence_wait(pd, s->flush_fence[slot], s->flush_gen[slot]);
+	s->flush_fence[slot] = 0;
 	if (!s->in_backend) {
 		pvgpu_scanout_build(pd);
 		return;
 	}
-	ret = pvgpu_submit(pd, pvgpu_emit_flush, &args, &s->flush_fence,
-			   &s->flush_gen);
+	ret = pvgpu_submit(pd, pvgpu_emit_flush, &args, &s->flush_fence[slot],
+			   &s->flush_gen[slot]);
 	if (ret) {
-		s->flush_fence = 0;
+		s->flush_fence[slot] = 0;
 		drm_dbg_kms(&pd->drm, "flush failed: %d\n", ret);
 	}
 }
@@ -248,18 +228,14 @@ static void pvgpu_pipe_enable(struct drm_simple_display_pipe *pipe,
 			      struct drm_plane_state *plane_state)
 {
 	struct pvgpu_device *pd = to_pvgpu(pipe->crtc.dev);
-	struct drm_shadow_plane_state *shadow =
-		to_drm_shadow_plane_state(plane_state);
-	struct drm_rect full = drm_plane_state_src(plane_state);
 
-	drm_rect_fp_to_int(&full, &full);
 	mutex_lock(&pd->display_lock);
-	pd->scanout.enabled = true;
+	pd->scanout.enabled = pvgpu_scanout_source(pd, plane_state);
 	pd->scanout.width = crtc_state->mode.hdisplay;
 	pd->scanout.height = crtc_state->mode.vdisplay;
 	pd->scanout.format = pvgpu_format_of(plane_state->fb);
-	pvgpu_staging_copy(pd, plane_state, &shadow->data[0], &full);
-	pvgpu_scanout_build(pd);
+	if (pd->scanout.enabled)
+		pvgpu_scanout_build(pd);
 	mutex_unlock(&pd->display_lock);
 }
 
@@ -292,8 +268,6 @@ static void pvgpu_pipe_update(struct drm_simple_display_pipe *pipe,
 {
 	struct pvgpu_device *pd = to_pvgpu(pipe->crtc.dev);
 	struct drm_plane_state *state = pipe->plane.state;
-	struct drm_shadow_plane_state *shadow =
-		to_drm_shadow_plane_state(state);
 	struct pvgpu_scanout *s = &pd->scanout;
 	struct drm_rect clip;
 	struct pvgpu_rect rect;
@@ -308,7 +282,8 @@ static void pvgpu_pipe_update(struct drm_simple_display_pipe *pipe,
 	    drm_rect_width(&state->src) >> 16 != s->width ||
 	    drm_rect_height(&state->src) >> 16 != s->height)
 		goto out;
-	pvgpu_staging_copy(pd, state, &shadow->data[0], &clip);
+	if (!pvgpu_scanout_source(pd, state))
+		goto out;
 	if (pvgpu_format_of(state->fb) != s->format) {
 		s->format = pvgpu_format_of(state->fb);
 		pvgpu_scanout_build(pd);
@@ -368,7 +343,7 @@ void pvgpu_mode_work(struct work_struct *work)
 
 /*
  * Called after every handshake: the new backend has no resources, so the
- * scanout is rebuilt from the staging mirror.
+ * scanout is rebuilt from the framebuffer, which lives in BAR2.
  */
 void pvgpu_kms_recover(struct pvgpu_device *pd)
 {
@@ -397,6 +372,11 @@ int pvgpu_kms_init(struct pvgpu_device *pd)
 	struct drm_device *drm = &pd->drm;
 	int ret;
 
+	/* before the mode config: released after it, so after the planes
+	 * let go of their framebuffers */
+	ret = pvgpu_heap_init(pd);
+	if (ret)
+		return ret;
 	ret = drmm_mode_config_init(drm);
 	if (ret)
 		return ret;
