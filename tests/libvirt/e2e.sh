@@ -157,6 +157,10 @@ export PVGPU_SUBREAPER=$subreaper
 # Every helper below runs inside a case's subshell; fail ends the case.
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# grep over the whole of stdin: it reads to the end first, so that under
+# pipefail an early match (grep -q exits) cannot kill the writer with
+# SIGPIPE and turn the pipeline's status into a failure
+matches() { local text; text=$(cat); grep "$@" <<<"$text"; }
 
 virsh_() { virsh -q -c "$uri" "$@"; }
 
@@ -217,7 +221,7 @@ define_domain() {
 remove_domain() {
     local name=$1
     virsh_ dominfo "$name" >/dev/null 2>&1 || return 0
-    virsh_ desc "$name" | grep -qxF "$marker_description" \
+    virsh_ desc "$name" | matches -qxF "$marker_description" \
         || fail "domain $name exists and is not a test domain; not touching it"
     virsh_ destroy "$name" >/dev/null 2>&1
     virsh_ undefine --nvram "$name" >/dev/null || fail "virsh undefine $name"
@@ -320,7 +324,7 @@ assert_runs_without_pvgpu() {
     [ "$(domstate "$name")" = running ] || fail "$name not running"
     [ ! -e "$(runtime_dir_of "$name")" ] || fail "runtime dir of $name exists"
     [ -z "$(backend_pids)" ] || fail "a backend runs: $(backend_pids)"
-    ! virsh_ qemu-monitor-command "$name" --hmp 'info pci' | grep -qi '1af4:10f0' \
+    ! virsh_ qemu-monitor-command "$name" --hmp 'info pci' | matches -qi '1af4:10f0' \
         || fail "$name has a pvgpu device"
 }
 
@@ -358,9 +362,9 @@ case_libvirtd_starts() {
         done
         ! grep -q '^libvirtd running' <<<"$status" || fail "a libvirtd runs: $status"
         version=$(cut -d- -f1 "$libvirt/VERSION")
-        virsh_ version --daemon | grep -qxF "Running against daemon: $version" \
+        virsh_ version --daemon | matches -qxF "Running against daemon: $version" \
             || fail "the daemon is not libvirt $version: $(virsh_ version --daemon)"
-        ldd "$pvgpuctl" | grep -qF "=> $libvirt_lib/libvirt.so.0" || fail "pvgpuctl does not use $libvirt_lib/libvirt.so.0"
+        ldd "$pvgpuctl" | matches -qF "=> $libvirt_lib/libvirt.so.0" || fail "pvgpuctl does not use $libvirt_lib/libvirt.so.0"
     fi
     # Idempotent: a second start keeps the same daemon.
     local before after
@@ -448,7 +452,7 @@ case_device_connected() {
     local pci
     pci=$(virsh_ qemu-monitor-command win-vm '{"execute":"query-pci"}') || fail "QMP query-pci"
     check query-pci <<<"$pci" || fail "QMP query-pci: $pci"
-    virsh_ qemu-monitor-command win-vm --hmp 'info pci' | grep -qi 'PCI device 1af4:10f0' \
+    virsh_ qemu-monitor-command win-vm --hmp 'info pci' | matches -qi 'PCI device 1af4:10f0' \
         || fail "HMP info pci does not list 1af4:10f0"
 }
 
@@ -677,7 +681,7 @@ case_enable_running_domain() {
         || fail "pvgpuctl enable on a running domain does not say when it applies: $out"
     check definition "$(uuid_of win-vm)" "$runtime" < <(virsh_ dumpxml --inactive win-vm) \
         || fail "persistent definition after enable"
-    ! virsh_ dumpxml win-vm | grep -q 'urn:x-pvgpu' || fail "the live definition got pvgpu metadata"
+    ! virsh_ dumpxml win-vm | matches -q 'urn:x-pvgpu' || fail "the live definition got pvgpu metadata"
     assert_runs_without_pvgpu win-vm
     out=$("$pvgpuctl" status win-vm --json) || fail "pvgpuctl status of the pending domain exited $?: $out"
     json_is "$out" 'd["health"]' '"not-running"' && json_is "$out" '"next start" in d["health_detail"]' true \
@@ -699,7 +703,7 @@ case_sync_repairs_hand_edited_arg() {
         | sed "s/\(<qemu:arg value=.pvgpu,[^'\"]*\)addr=0x1e,shmem_size=256M/\1addr=0x10,shmem_size=64M/" > "$xml"
     grep -q 'addr=0x10,shmem_size=64M' "$xml" || fail "could not edit the QEMU argument: $(cat "$xml")"
     virsh_ define "$xml" >/dev/null || fail "virsh define of the edited XML"
-    virsh_ dumpxml --inactive win-vm | grep -q 'addr=0x10,shmem_size=64M' \
+    virsh_ dumpxml --inactive win-vm | matches -q 'addr=0x10,shmem_size=64M' \
         || fail "libvirt did not keep the edited argument"
     local out rc=0
     out=$(refused_start win-vm) || exit 1
@@ -733,7 +737,7 @@ case_disable_removes_ours_only() {
     [ "$(check others < <(virsh_ dumpxml --inactive win-vm))" = "$user" ] \
         || fail "libvirt did not keep the user additions: $(virsh_ dumpxml --inactive win-vm)"
     "$pvgpuctl" enable win-vm --shmem 256M >/dev/null || fail "pvgpuctl enable"
-    virsh_ dumpxml --inactive win-vm | grep -q 'urn:x-pvgpu:domain:1.0' || fail "enable wrote no metadata"
+    virsh_ dumpxml --inactive win-vm | matches -q 'urn:x-pvgpu:domain:1.0' || fail "enable wrote no metadata"
     start_domain win-vm
     wait_for "backend of win-vm connected and ready" 30 backend_connected_and_ready win-vm
     local pid out rc=0
@@ -750,7 +754,7 @@ case_disable_removes_ours_only() {
 
     start_domain win-vm
     assert_runs_without_pvgpu win-vm
-    tr '\0' ' ' < "/proc/$(qemu_pid_of win-vm)/cmdline" | grep -qF -- '-msg timestamp=on' \
+    tr '\0' ' ' < "/proc/$(qemu_pid_of win-vm)/cmdline" | matches -qF -- '-msg timestamp=on' \
         || fail "the user's QEMU argument is not on QEMU's command line"
     out=$("$pvgpuctl" disable win-vm) || fail "second pvgpuctl disable exited $?: $out"
     grep -qF "nothing to remove" <<<"$out" || fail "second pvgpuctl disable said: $out"
@@ -873,7 +877,7 @@ fi
 cleanup() {
     local name
     for name in win-vm plain-vm iso-vm shot-vm vi-win11 vi-debian11; do
-        if virsh -q -c "$uri" desc "$name" 2>/dev/null | grep -qxF "$marker_description"; then
+        if virsh -q -c "$uri" desc "$name" 2>/dev/null | matches -qxF "$marker_description"; then
             virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
             virsh -q -c "$uri" undefine --nvram "$name" >/dev/null 2>&1
         fi
