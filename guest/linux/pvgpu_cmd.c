@@ -57,9 +57,9 @@ int pvgpu_cmd_set_scanout(struct pvgpu_device *pd, u32 id,
 
 int pvgpu_cmd_present(struct pvgpu_device *pd, const struct pvgpu_rect *damage)
 {
+	/* no PVGPU_PRESENT_FLAG_IRQ: the fence behind it is what we wait on */
 	struct pvgpu_cmd_present cmd = {
 		.scanout_id = 0,
-		.flags = PVGPU_PRESENT_FLAG_IRQ,
 		.damage = *damage,
 	};
 	int ret;

@@ -40,6 +40,7 @@ static int pvgpu_counters_show(struct seq_file *m, void *unused)
 	pvgpu_show(m, "fences_completed", &c->fences_completed);
 	pvgpu_show(m, "fence_timeouts", &c->fence_timeouts);
 	pvgpu_show(m, "fence_aborts", &c->fence_aborts);
+	pvgpu_show(m, "fence_wakeups", &c->fence_wakeups);
 	pvgpu_show(m, "irq_fence", &c->irqs[PVGPU_VECTOR_FENCE]);
 	pvgpu_show(m, "irq_display", &c->irqs[PVGPU_VECTOR_DISPLAY]);
 	pvgpu_show(m, "irq_error", &c->irqs[PVGPU_VECTOR_ERROR]);

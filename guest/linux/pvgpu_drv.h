@@ -38,6 +38,7 @@ struct pvgpu_counters {
 	atomic64_t fences_completed;
 	atomic64_t fence_timeouts;
 	atomic64_t fence_aborts;	/* waits ended by a lost backend */
+	atomic64_t fence_wakeups;	/* interrupt fences behind quiet ones */
 	atomic64_t irqs[PVGPU_NUM_VECTORS];
 	atomic64_t irqs_spurious;
 	atomic64_t backend_errors;	/* errors the backend reported */
@@ -175,9 +176,11 @@ void pvgpu_backend_lost(struct pvgpu_device *pd);
 void pvgpu_ring_reset(struct pvgpu_device *pd);
 int pvgpu_ring_emit(struct pvgpu_device *pd, void *cmd, u32 type, u32 size);
 int pvgpu_ring_emit_raw(struct pvgpu_device *pd, const void *bytes, u32 size);
-int pvgpu_ring_emit_fence(struct pvgpu_device *pd, u64 *fence_id);
+int pvgpu_ring_emit_fence(struct pvgpu_device *pd, u64 *fence_id,
+			  bool interrupt);
 void pvgpu_ring_flush(struct pvgpu_device *pd);
 int pvgpu_fence_wait(struct pvgpu_device *pd, u64 fence_id, u32 gen);
+int pvgpu_fence_wait_quiet(struct pvgpu_device *pd, u64 fence_id, u32 gen);
 void pvgpu_fence_update(struct pvgpu_device *pd);
 int pvgpu_wait_idle(struct pvgpu_device *pd, u32 gen);
 
@@ -192,7 +195,7 @@ int pvgpu_cmd_set_scanout(struct pvgpu_device *pd, u32 id,
 int pvgpu_cmd_present(struct pvgpu_device *pd, const struct pvgpu_rect *damage);
 int pvgpu_submit(struct pvgpu_device *pd,
 		 int (*emit)(struct pvgpu_device *pd, void *arg), void *arg,
-		 u64 *fence, u32 *gen);
+		 bool interrupt, u64 *fence, u32 *gen);
 int pvgpu_submit_and_wait(struct pvgpu_device *pd,
 			  int (*emit)(struct pvgpu_device *pd, void *arg),
 			  void *arg);

@@ -72,8 +72,8 @@ static void pvgpu_dispatch(struct pvgpu_device *pd, unsigned int vector)
 		wake_up_all(&pd->fence_wq);
 		break;
 	case PVGPU_VECTOR_DISPLAY:
-		/* presents are followed by fences, which is what we wait on;
-		 * this is for a new preferred mode (the viewer's size) */
+		/* our presents ask for no interrupt (the fence behind them
+		 * is what we wait on): this is a new preferred mode */
 		pvgpu_kms_check_mode_offer(pd);
 		break;
 	case PVGPU_VECTOR_ERROR:

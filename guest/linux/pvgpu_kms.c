@@ -184,7 +184,10 @@ static int pvgpu_scanout_build(struct pvgpu_device *pd)
  * does). PVGPU_FLUSH_DEPTH flushes are in flight at most: a flush first
  * waits for the one that many before it, which keeps a fast client from
  * running ahead of the backend; after PVGPU_FLUSH_DEPTH more flushes every
- * earlier frame has been shown.
+ * earlier frame has been shown. Neither the present nor the fence raises
+ * an interrupt: usually the fence has completed when the next flush looks,
+ * and an interrupt per frame would cost more than the frame (TCG: the
+ * backend's message, QEMU's main loop, the guest's handler).
  */
 static void pvgpu_scanout_flush(struct pvgpu_device *pd,
 				const struct pvgpu_rect *rect)
@@ -196,14 +199,15 @@ static void pvgpu_scanout_flush(struct pvgpu_device *pd,
 
 	lockdep_assert_held(&pd->display_lock);
 	if (s->flush_fence[slot])
-		pvgpu_fence_wait(pd, s->flush_fence[slot], s->flush_gen[slot]);
+		pvgpu_fence_wait_quiet(pd, s->flush_fence[slot],
+				       s->flush_gen[slot]);
 	s->flush_fence[slot] = 0;
 	if (!s->in_backend) {
 		pvgpu_scanout_build(pd);
 		return;
 	}
-	ret = pvgpu_submit(pd, pvgpu_emit_flush, &args, &s->flush_fence[slot],
-			   &s->flush_gen[slot]);
+	ret = pvgpu_submit(pd, pvgpu_emit_flush, &args, false,
+			   &s->flush_fence[slot], &s->flush_gen[slot]);
 	if (ret) {
 		s->flush_fence[slot] = 0;
 		drm_dbg_kms(&pd->drm, "flush failed: %d\n", ret);

@@ -142,11 +142,13 @@ int pvgpu_ring_emit_raw(struct pvgpu_device *pd, const void *bytes, u32 size)
 	return pvgpu_ring_put(pd, bytes, size, size);
 }
 
-int pvgpu_ring_emit_fence(struct pvgpu_device *pd, u64 *fence_id)
+/* With interrupt false the fence completes silently (pvgpu_fence_wait_quiet). */
+int pvgpu_ring_emit_fence(struct pvgpu_device *pd, u64 *fence_id,
+			  bool interrupt)
 {
 	struct pvgpu_cmd_fence cmd = {
 		.fence_id = pd->next_fence + 1,
-		.flags = PVGPU_FENCE_FLAG_IRQ,
+		.flags = interrupt ? PVGPU_FENCE_FLAG_IRQ : 0,
 	};
 	int ret;
 
@@ -210,6 +212,27 @@ int pvgpu_fence_wait(struct pvgpu_device *pd, u64 fence_id, u32 gen)
 	return -ETIMEDOUT;
 }
 
+/*
+ * Waits for a fence emitted without an interrupt. Done already (the usual
+ * case: the guest draws while the backend executes), it costs nothing;
+ * otherwise a fence with an interrupt behind it wakes us: fences complete
+ * in ring order, so that one completes right after ours.
+ */
+int pvgpu_fence_wait_quiet(struct pvgpu_device *pd, u64 fence_id, u32 gen)
+{
+	u64 wakeup;
+
+	if (!pvgpu_fence_done(pd, fence_id)) {
+		mutex_lock(&pd->ring_lock);
+		if (pvgpu_gen_live(pd, gen) && !pvgpu_fence_done(pd, fence_id) &&
+		    !pvgpu_ring_emit_fence(pd, &wakeup, true))
+			atomic64_inc(&pd->counters.fence_wakeups);
+		pvgpu_ring_flush(pd);
+		mutex_unlock(&pd->ring_lock);
+	}
+	return pvgpu_fence_wait(pd, fence_id, gen);
+}
+
 /* Waits until the backend consumed everything published. */
 int pvgpu_wait_idle(struct pvgpu_device *pd, u32 gen)
 {
@@ -229,12 +252,13 @@ int pvgpu_wait_idle(struct pvgpu_device *pd, u32 gen)
 
 /*
  * Emits what emit() writes, then a fence, and rings the doorbell without
- * waiting: *fence and *gen are what pvgpu_fence_wait() takes. The way the
- * driver talks to the backend outside of the garbage knob.
+ * waiting: *fence and *gen are what pvgpu_fence_wait() takes, or
+ * pvgpu_fence_wait_quiet() when interrupt is false. The way the driver
+ * talks to the backend outside of the garbage knob.
  */
 int pvgpu_submit(struct pvgpu_device *pd,
 		 int (*emit)(struct pvgpu_device *pd, void *arg), void *arg,
-		 u64 *fence, u32 *gen)
+		 bool interrupt, u64 *fence, u32 *gen)
 {
 	int ret;
 
@@ -247,7 +271,7 @@ int pvgpu_submit(struct pvgpu_device *pd,
 		ret = -ENODEV;
 	}
 	if (!ret)
-		ret = pvgpu_ring_emit_fence(pd, fence);
+		ret = pvgpu_ring_emit_fence(pd, fence, interrupt);
 	pvgpu_ring_flush(pd);
 	mutex_unlock(&pd->ring_lock);
 	return ret;
@@ -260,7 +284,7 @@ int pvgpu_submit_and_wait(struct pvgpu_device *pd,
 {
 	u64 fence = 0;
 	u32 gen = 0;
-	int ret = pvgpu_submit(pd, emit, arg, &fence, &gen);
+	int ret = pvgpu_submit(pd, emit, arg, true, &fence, &gen);
 
 	if (ret)
 		return ret;

@@ -50,7 +50,7 @@ int pvgpu_wrap_run(struct pvgpu_device *pd, unsigned int laps)
 			ret = pvgpu_ring_emit_raw(pd, nop, PVGPU_WRAP_NOP_SIZE);
 		}
 		if (!ret)
-			ret = pvgpu_ring_emit_fence(pd, &fence);
+			ret = pvgpu_ring_emit_fence(pd, &fence, true);
 		pvgpu_ring_flush(pd);
 		mutex_unlock(&pd->ring_lock);
 		if (!ret)

@@ -4,6 +4,9 @@
  * DRM card, sets the connector's preferred mode on a dumb buffer showing
  * pattern 1 (pattern.h), then obeys lines on stdin:
  *   draw N          redraw with pattern N and mark the damage (DIRTYFB)
+ *   dirty N         N DIRTYFBs of a 64x64 square, as fast as they go,
+ *                   then print "@@dirtied N"
+ *   cursor N X Y    a 64x64 cursor with pattern N at (X, Y)
  *   knob TAG PATH VALUE
  *                   write VALUE to PATH (one of the driver's debugfs knobs),
  *                   then print "@@TAG ok" or "@@TAG fail reason"
@@ -164,6 +167,32 @@ static void mark_dirty(struct display *d)
     }
 }
 
+/* count DIRTYFBs of a 64x64 square walking over the screen, the pixels
+ * unchanged: a client sending small updates as fast as it can */
+static void dirty_squares(struct display *d, unsigned int count)
+{
+    /* the modes we are offered are at least 640x480 */
+    unsigned int columns = d->mode.hdisplay - 64u;
+    unsigned int rows = d->mode.vdisplay - 64u;
+
+    for (unsigned int i = 0; i < count; i++) {
+        uint16_t x = (uint16_t)(i * 64u % columns);
+        uint16_t y = (uint16_t)(i / 8u * 64u % rows);
+        struct drm_clip_rect clip = {
+            .x1 = x, .y1 = y, .x2 = (uint16_t)(x + 64), .y2 = (uint16_t)(y + 64),
+        };
+        struct drm_mode_fb_dirty_cmd dirty = {
+            .fb_id = d->fb_id,
+            .num_clips = 1,
+            .clips_ptr = (uintptr_t)&clip,
+        };
+
+        if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
+            fail("DIRTYFB");
+        }
+    }
+}
+
 static void release(struct display *d)
 {
     struct drm_mode_destroy_dumb destroy = { .handle = d->handle };
@@ -282,6 +311,9 @@ int main(int argc, char **argv)
             draw(&d, seed);
             mark_dirty(&d);
             printf("@@drawn %u\n", seed);
+        } else if (sscanf(line, "dirty %u", &seed) == 1) {
+            dirty_squares(&d, seed);
+            printf("@@dirtied %u\n", seed);
         } else if (sscanf(line, "cursor %u %d %d", &seed, &x, &y) == 3) {
             set_cursor(&d, seed, x, y);
         } else if (sscanf(line, "knob %31s %199s %31s", tag, path,
