@@ -253,14 +253,7 @@ static void draw(struct card *c, const struct drm_clip_rect *r)
 
 static void dirty(struct card *c, const struct drm_clip_rect *r)
 {
-    struct drm_clip_rect clip = *r;
-    struct drm_mode_fb_dirty_cmd cmd = {
-        .fb_id = c->fb_id,
-        .num_clips = 1,
-        .clips_ptr = (uintptr_t)&clip,
-    };
-
-    if (dumb_ioctl(c->fd, DRM_IOCTL_MODE_DIRTYFB, &cmd) < 0) {
+    if (dumb_dirty(c->fd, c->fb_id, r, 1) < 0) {
         fail("DIRTYFB");
     }
 }

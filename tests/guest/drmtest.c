@@ -156,13 +156,8 @@ static void mark_dirty(struct display *d)
         { .x1 = 0, .y1 = 0, .x2 = w, .y2 = h / 2 },
         { .x1 = 0, .y1 = h / 2, .x2 = w, .y2 = h },
     };
-    struct drm_mode_fb_dirty_cmd dirty = {
-        .fb_id = d->fb_id,
-        .num_clips = 2,
-        .clips_ptr = (uintptr_t)clips,
-    };
 
-    if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
+    if (dumb_dirty(d->fd, d->fb_id, clips, 2) < 0) {
         fail("DIRTYFB");
     }
 }
@@ -181,13 +176,8 @@ static void dirty_squares(struct display *d, unsigned int count)
         struct drm_clip_rect clip = {
             .x1 = x, .y1 = y, .x2 = (uint16_t)(x + 64), .y2 = (uint16_t)(y + 64),
         };
-        struct drm_mode_fb_dirty_cmd dirty = {
-            .fb_id = d->fb_id,
-            .num_clips = 1,
-            .clips_ptr = (uintptr_t)&clip,
-        };
 
-        if (dumb_ioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty) < 0) {
+        if (dumb_dirty(d->fd, d->fb_id, &clip, 1) < 0) {
             fail("DIRTYFB");
         }
     }

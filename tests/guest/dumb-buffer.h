@@ -39,6 +39,19 @@ static inline int dumb_ioctl(int fd, unsigned long request, void *arg)
     return ret;
 }
 
+/* DIRTYFB of count clips on framebuffer fb_id: 0, or -1 with errno set. */
+static inline int dumb_dirty(int fd, uint32_t fb_id,
+                             const struct drm_clip_rect *clips, uint32_t count)
+{
+    struct drm_mode_fb_dirty_cmd cmd = {
+        .fb_id = fb_id,
+        .num_clips = count,
+        .clips_ptr = (uintptr_t)clips,
+    };
+
+    return dumb_ioctl(fd, DRM_IOCTL_MODE_DIRTYFB, &cmd);
+}
+
 /* 0, or -1 with errno set and *what naming the step that failed. */
 static inline int dumb_buffer_create(int fd, uint32_t width, uint32_t height,
                                      struct dumb_buffer *b, const char **what)
